@@ -1,0 +1,77 @@
+/**
+ * Types that cross a process or network boundary: the HTTP API's JSON shapes.
+ * The web UI (src-renderer) and the Electron main process (src-main) import this module
+ * and nothing else from server/.
+ */
+
+/** Every output format Kroki knows. `jpg` is accepted on input and normalised to `jpeg`. */
+export const OUTPUT_FORMATS = ['svg', 'png', 'jpeg', 'pdf', 'txt', 'utxt', 'base64'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+export const SAFE_MODES = ['unsafe', 'safe', 'secure'] as const;
+export type SafeMode = (typeof SAFE_MODES)[number];
+
+/** Per-type routing policy: `auto` = local engine when available, else upstream. */
+export const ENGINE_POLICIES = ['auto', 'local', 'upstream'] as const;
+export type EnginePolicy = (typeof ENGINE_POLICIES)[number];
+
+/** Where a diagram type is rendered right now. */
+export type Placement = 'local' | 'upstream' | 'unavailable';
+
+/** One row of `GET /api/engines`. */
+export interface EngineTypeInfo {
+  /** The diagram type as used in URLs (`graphviz`, `dot`, `plantuml`, ...). */
+  type: string;
+  /** The canonical type when `type` is an alias (`dot` -> `graphviz`). */
+  aliasOf?: string;
+  placement: Placement;
+  policy: EnginePolicy;
+  /** Formats available through the current placement. */
+  formats: OutputFormat[];
+  /** Formats the local engine produces, if there is one. */
+  localFormats: OutputFormat[];
+  /** Formats Kroki's own server produces for this type (used when forwarding). */
+  upstreamFormats: OutputFormat[];
+  /** Local engine id and version, when a local engine exists. */
+  engine?: { id: string; version: string; runtime: RuntimeKind; state: EngineState };
+  /** Why the type is unavailable and how to enable it. */
+  message?: string;
+}
+
+export interface EnginesResponse {
+  upstream: { url: string | null };
+  safeMode: SafeMode;
+  types: EngineTypeInfo[];
+}
+
+export type RuntimeKind = 'in-process' | 'browser' | 'jvm';
+export type EngineState = 'idle' | 'starting' | 'ready' | 'failed' | 'stopped';
+
+/** JSON error body (Kroki's shape, plus `line` when the renderer reported one). */
+export interface ErrorBody {
+  error: {
+    code: number;
+    message: string;
+    /** 1-based line of the diagram source the error refers to, when known. */
+    line?: number;
+  };
+}
+
+export type HealthStatus = 'healthy' | 'degraded' | 'unhealthy';
+
+export interface HealthResponse {
+  service: 'kroki-studio';
+  status: HealthStatus;
+  timestamp: string;
+  version: string;
+  checks: {
+    service: { status: HealthStatus; uptime_s: number };
+    kroki: {
+      status: 'healthy' | 'unhealthy' | 'not_configured';
+      url: string | null;
+      response_time_ms: number | null;
+      message: string;
+    };
+    engines: Record<string, { status: EngineState; runtime: RuntimeKind; version: string; message?: string }>;
+  };
+}

