@@ -75,3 +75,13 @@ export interface HealthResponse {
     engines: Record<string, { status: EngineState; runtime: RuntimeKind; version: string; message?: string }>;
   };
 }
+
+/** `GET /api/config`: what a client needs to know about this server. */
+export interface StudioConfigResponse {
+  version: string;
+  maxUriLength: number;
+  bodyLimit: number;
+  renderTimeoutMs: number;
+  safeMode: SafeMode;
+  upstream: string | null;
+}

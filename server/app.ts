@@ -1,0 +1,108 @@
+/**
+ * buildApp() assembles the server from plugins; server/cli.ts only listens. Order follows
+ * Fastify's guidance: ecosystem plugins, our plugins, hooks, then routes.
+ */
+import http from 'node:http';
+import path from 'node:path';
+import cors from '@fastify/cors';
+import fastifyStatic from '@fastify/static';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import errorsPlugin from './api/errors-plugin.js';
+import { RenderService } from './api/render-service.js';
+import healthRoutes from './api/routes/health.js';
+import renderRoutes from './api/routes/render.js';
+import studioRoutes from './api/routes/studio.js';
+import { RenderCache } from './cache/render-cache.js';
+import type { StudioConfig } from './config.js';
+import { StudioError } from './errors.js';
+import { ENGINE_FACTORIES } from './engines/index.js';
+import { EngineRegistry } from './engines/registry.js';
+import { StudioMetrics } from './metrics.js';
+import { createEngineContext } from './runtimes/context.js';
+import { KrokiClient } from './upstream/kroki-client.js';
+
+export interface BuiltApp extends FastifyInstance {
+  studio: { registry: EngineRegistry; cache: RenderCache; metrics: StudioMetrics; service: RenderService };
+}
+
+const UI_CSP =
+  "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+
+export async function buildApp(config: StudioConfig, opts: { logger?: Logger | boolean } = {}): Promise<BuiltApp> {
+  const app = Fastify({
+    loggerInstance: typeof opts.logger === 'object' ? opts.logger : undefined,
+    logger: typeof opts.logger === 'object' ? undefined : opts.logger === false ? false : { level: config.logLevel },
+    // One log line per request (onResponse below) instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
+    requestIdHeader: 'x-request-id',
+    bodyLimit: config.bodyLimit,
+    routerOptions: { ignoreDuplicateSlashes: true, maxParamLength: config.maxUriLength },
+    // Node answers 431 itself past this; the request line gets its own 414 check below.
+    serverFactory: (handler: http.RequestListener) => http.createServer({ maxHeaderSize: config.maxHeaderSize + config.maxUriLength }, handler),
+  } as Parameters<typeof Fastify>[0]) as unknown as BuiltApp;
+
+  const metrics = new StudioMetrics();
+  const ctx = createEngineContext(config, app.log as unknown as Logger, (id) => metrics.restarted(id));
+  const registry = new EngineRegistry(ENGINE_FACTORIES, ctx, metrics);
+  const cache = new RenderCache(config.cacheBytes);
+  const upstream = config.krokiUrl ? new KrokiClient(config.krokiUrl, config.upstreamTimeoutMs) : null;
+  const service = new RenderService(config, registry, cache, upstream);
+  metrics.attach(registry, cache);
+  app.decorate('studio', { registry, cache, metrics, service });
+
+  await app.register(cors, {
+    origin: '*',
+    methods: ['GET', 'POST', 'OPTIONS'],
+    allowedHeaders: ['Access-Control-Allow-Origin', 'Origin', 'Content-Type', 'Accept', ...config.corsAllowedHeaders],
+    exposedHeaders: ['ETag', 'X-Studio-Engine', 'X-Studio-Cache'],
+    strictPreflight: false,
+  });
+  await app.register(errorsPlugin, { displayExceptionDetails: config.displayExceptionDetails, bodyLimit: config.bodyLimit, converter: ctx.converter });
+
+  // Every body is read raw; the route decides between text and JSON (as Kroki does).
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.bodyLimit }, (_req, body, done) => done(null, body));
+
+  app.addHook('onRequest', async (request) => {
+    // Kroki measures the request line: "GET <uri> HTTP/1.1".
+    if (request.method.length + request.url.length + 10 > config.maxUriLength)
+      throw new StudioError(
+        414,
+        `The request URI's length exceeds ${config.maxUriLength}. You can update this value by setting KROKI_MAX_URI_LENGTH environment variable. Please read: https://docs.kroki.io/kroki/setup/configuration/#_max_uri_length for more information.`,
+      );
+  });
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.header('x-content-type-options', 'nosniff');
+    const type = String(reply.getHeader('content-type') ?? '');
+    if (type.startsWith('text/html') && !reply.hasHeader('content-security-policy')) reply.header('content-security-policy', UI_CSP);
+    return payload;
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info({ method: request.method, url: request.url.slice(0, 200), status: reply.statusCode, ms: +reply.elapsedTime.toFixed(2) }, 'request');
+  });
+  app.addHook('onClose', async () => {
+    await registry.stop();
+    await ctx.close();
+  });
+
+  app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  await app.register(healthRoutes, { config, registry, upstream });
+  await app.register(studioRoutes, { config, registry });
+  await app.register(renderRoutes, { config, service });
+
+  if (config.uiDir) {
+    // wildcard:false registers each built file as its own static route, so the Kroki
+    // parameter routes (/{type}/{format}) never shadow /assets/x.js.
+    await app.register(fastifyStatic, { root: path.resolve(config.uiDir), wildcard: false, index: 'index.html', cacheControl: false });
+  } else {
+    app.get('/', async (_request, reply) =>
+      reply
+        .type('text/html; charset=utf-8')
+        .send(
+          `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Kroki Studio</title></head><body><h1>Kroki Studio</h1><p>The web UI is not built (run <code>npm run build</code>). The Kroki-compatible API is available; see <a href="/api/engines">/api/engines</a>.</p></body></html>`,
+        ),
+    );
+  }
+  return app;
+}

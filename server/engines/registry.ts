@@ -1,0 +1,204 @@
+/**
+ * Maps diagram types to engines and decides, per request, where a diagram is rendered:
+ * the local engine, the upstream Kroki, or nowhere (with a message saying how to enable
+ * it). It also wraps every local render in the engine's concurrency cap, bounded queue and
+ * time limit, so engine files stay small. No HTTP code here.
+ */
+import type { Logger } from 'pino';
+import type { EnginePolicy, EngineTypeInfo, OutputFormat, Placement } from '../api/types.js';
+import { policyFor, type StudioConfig } from '../config.js';
+import { RenderTimeoutError, StudioError } from '../errors.js';
+import { Limiter } from '../runtimes/limiter.js';
+import type { DiagramEngine, EngineContext, EngineFactory } from './engine.js';
+import { KROKI_TYPES } from './kroki-types.js';
+
+export type Route =
+  | { placement: 'local'; type: string; canonical: string; engine: DiagramEngine; formats: readonly OutputFormat[] }
+  | { placement: 'upstream'; type: string; canonical: string; formats: readonly OutputFormat[] }
+  | { placement: 'unavailable'; type: string; canonical: string; formats: readonly OutputFormat[]; message: string };
+
+export interface RenderObserver {
+  rendered(engine: string, seconds: number, outcome: 'ok' | 'error' | 'timeout' | 'busy'): void;
+}
+
+export class EngineRegistry {
+  readonly engines: readonly DiagramEngine[];
+  private readonly byType = new Map<string, DiagramEngine>();
+  private readonly limiters = new Map<string, Limiter>();
+
+  constructor(
+    factories: readonly EngineFactory[],
+    private readonly ctx: EngineContext,
+    private readonly observer: RenderObserver = { rendered() {} },
+  ) {
+    this.engines = factories.map((f) => f(ctx));
+    for (const engine of this.engines) {
+      for (const type of engine.types) {
+        if (this.byType.has(type)) throw new Error(`Diagram type ${type} is registered twice`);
+        this.byType.set(type, engine);
+      }
+      this.limiters.set(engine.id, new Limiter(engine.id, engine.concurrency ?? 2, ctx.config.queueLimit));
+    }
+  }
+
+  private get config(): StudioConfig {
+    return this.ctx.config;
+  }
+
+  private get logger(): Logger {
+    return this.ctx.logger;
+  }
+
+  /** Every type name known locally or to Kroki, sorted. */
+  knownTypes(): string[] {
+    return [...new Set([...Object.keys(KROKI_TYPES), ...this.byType.keys()])].sort();
+  }
+
+  isKnown(type: string): boolean {
+    return this.byType.has(type) || type in KROKI_TYPES;
+  }
+
+  engineFor(type: string): DiagramEngine | undefined {
+    return this.byType.get(type);
+  }
+
+  canonical(type: string): string {
+    const engine = this.byType.get(type);
+    if (engine) return engine.types[0]!;
+    return KROKI_TYPES[type]?.aliasOf ?? type;
+  }
+
+  limiter(engineId: string): Limiter | undefined {
+    return this.limiters.get(engineId);
+  }
+
+  /**
+   * Where `type` renders. With a format, `auto` also falls back to upstream when the local
+   * engine lacks that format but Kroki has it (e.g. a PDF the local engine cannot make).
+   */
+  route(type: string, format?: OutputFormat): Route {
+    const canonical = this.canonical(type);
+    const policy: EnginePolicy = policyFor(this.config, canonical);
+    const engine = this.byType.get(type);
+    const localOk = engine !== undefined && engine.available().ok;
+    const upstreamFormats = KROKI_TYPES[type]?.formats ?? KROKI_TYPES[canonical]?.formats;
+    const upstreamOk = this.config.krokiUrl !== null && upstreamFormats !== undefined;
+
+    const local = (): Route => ({ placement: 'local', type, canonical, engine: engine!, formats: engine!.formats });
+    const upstream = (): Route => ({ placement: 'upstream', type, canonical, formats: upstreamFormats! });
+
+    if (policy === 'local') {
+      if (localOk) return local();
+    } else if (policy === 'upstream') {
+      if (upstreamOk) return upstream();
+    } else {
+      if (localOk && (format === undefined || engine!.formats.includes(format) || !upstreamOk)) return local();
+      if (upstreamOk && (format === undefined || upstreamFormats!.includes(format) || !localOk)) return upstream();
+      if (localOk) return local();
+    }
+    return {
+      placement: 'unavailable',
+      type,
+      canonical,
+      formats: engine?.formats ?? upstreamFormats ?? [],
+      message: this.unavailableMessage(type, policy, engine),
+    };
+  }
+
+  private unavailableMessage(type: string, policy: EnginePolicy, engine: DiagramEngine | undefined): string {
+    const why = engine && !engine.available().ok ? ` The local ${engine.id} engine cannot run here: ${(engine.available() as { reason: string }).reason}.` : '';
+    if (policy === 'local')
+      return `No local engine renders ${type} here (policy "local").${why} Install what it needs, or set STUDIO_POLICY_${type.toUpperCase()}=auto with KROKI_URL set.`;
+    if (policy === 'upstream')
+      return `${type} is set to render upstream (policy "upstream") but no upstream Kroki is configured. Set KROKI_URL (e.g. http://127.0.0.1:8000) or start the local Kroki stack.`;
+    return `No engine renders ${type} here.${why} To enable it, set KROKI_URL to a Kroki server (e.g. http://127.0.0.1:8000, or https://kroki.io) or start the local Kroki stack.`;
+  }
+
+  /** Render on the local engine within its concurrency cap, queue limit and time limit. */
+  async renderLocal(
+    engine: DiagramEngine,
+    input: { type: string; source: string; format: OutputFormat; options: Record<string, string>; signal: AbortSignal },
+  ): Promise<Buffer> {
+    const limiter = this.limiters.get(engine.id)!;
+    const timeoutMs = this.config.renderTimeoutMs;
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = AbortSignal.any([input.signal, timeout]);
+    const started = process.hrtime.bigint();
+    const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+    try {
+      const body = await limiter.run(async () => {
+        await engine.start();
+        return await raceAbort(
+          engine.render({ ...input, safeMode: this.config.safeMode, signal }),
+          signal,
+        );
+      }, signal);
+      this.observer.rendered(engine.id, seconds(), 'ok');
+      return body;
+    } catch (err) {
+      if (timeout.aborted) {
+        this.observer.rendered(engine.id, seconds(), 'timeout');
+        throw new RenderTimeoutError(engine.id, timeoutMs);
+      }
+      const busy = err instanceof StudioError && err.status === 503;
+      this.observer.rendered(engine.id, seconds(), busy ? 'busy' : 'error');
+      throw err;
+    }
+  }
+
+  /** Start the engines whose runtime is preloaded; failures are logged, not fatal. */
+  async startPreloaded(): Promise<void> {
+    await Promise.all(
+      this.engines
+        .filter((e) => this.config.preload.has(e.runtime) && e.available().ok)
+        .map((e) =>
+          e.start().catch((err: unknown) => this.logger.warn({ engine: e.id, err }, 'engine failed to start; it will retry on first use')),
+        ),
+    );
+  }
+
+  async stop(): Promise<void> {
+    await Promise.allSettled(this.engines.map((e) => e.stop()));
+  }
+
+  /** Rows for /api/engines. */
+  describe(): EngineTypeInfo[] {
+    return this.knownTypes().map((type) => {
+      const route = this.route(type);
+      const engine = this.byType.get(type);
+      const canonical = this.canonical(type);
+      const placement: Placement = route.placement;
+      const info: EngineTypeInfo = {
+        type,
+        placement,
+        policy: policyFor(this.config, canonical),
+        formats: [...route.formats],
+        localFormats: engine ? [...engine.formats] : [],
+        upstreamFormats: [...(KROKI_TYPES[type]?.formats ?? [])],
+      };
+      if (canonical !== type) info.aliasOf = canonical;
+      if (engine) info.engine = { id: engine.id, version: engine.version(), runtime: engine.runtime, state: engine.state() };
+      if (route.placement === 'unavailable') info.message = route.message;
+      return info;
+    });
+  }
+}
+
+/** Settle as soon as the signal aborts, even if the engine is slow to notice. */
+function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
