@@ -30,6 +30,17 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      {
+        // Real containers (scripts/test-docker.sh builds the image and sets DOCKER_TEST_IMAGE).
+        extends: true,
+        test: {
+          name: 'docker',
+          include: ['tests/docker/**/*.test.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 600_000,
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });

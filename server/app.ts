@@ -16,6 +16,7 @@ import studioRoutes from './api/routes/studio.js';
 import { RenderCache } from './cache/render-cache.js';
 import type { StudioConfig } from './config.js';
 import { StudioError } from './errors.js';
+import type { EngineFactory } from './engines/engine.js';
 import { ENGINE_FACTORIES } from './engines/index.js';
 import { EngineRegistry } from './engines/registry.js';
 import { StudioMetrics } from './metrics.js';
@@ -29,7 +30,13 @@ export interface BuiltApp extends FastifyInstance {
 const UI_CSP =
   "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
-export async function buildApp(config: StudioConfig, opts: { logger?: Logger | boolean } = {}): Promise<BuiltApp> {
+export interface BuildOptions {
+  logger?: Logger | boolean;
+  /** Engine list; defaults to every embedded engine. Tests may add their own. */
+  engines?: readonly EngineFactory[];
+}
+
+export async function buildApp(config: StudioConfig, opts: BuildOptions = {}): Promise<BuiltApp> {
   const app = Fastify({
     loggerInstance: typeof opts.logger === 'object' ? opts.logger : undefined,
     logger: typeof opts.logger === 'object' ? undefined : opts.logger === false ? false : { level: config.logLevel },
@@ -37,14 +44,15 @@ export async function buildApp(config: StudioConfig, opts: { logger?: Logger | b
     logController: new LogController({ disableRequestLogging: true }),
     requestIdHeader: 'x-request-id',
     bodyLimit: config.bodyLimit,
-    routerOptions: { ignoreDuplicateSlashes: true, maxParamLength: config.maxUriLength },
+    // The router never refuses a long segment itself: the 414 check below owns that.
+    routerOptions: { ignoreDuplicateSlashes: true, maxParamLength: 1 << 20 },
     // Node answers 431 itself past this; the request line gets its own 414 check below.
     serverFactory: (handler: http.RequestListener) => http.createServer({ maxHeaderSize: config.maxHeaderSize + config.maxUriLength }, handler),
   } as Parameters<typeof Fastify>[0]) as unknown as BuiltApp;
 
   const metrics = new StudioMetrics();
   const ctx = createEngineContext(config, app.log as unknown as Logger, (id) => metrics.restarted(id));
-  const registry = new EngineRegistry(ENGINE_FACTORIES, ctx, metrics);
+  const registry = new EngineRegistry(opts.engines ?? ENGINE_FACTORIES, ctx, metrics);
   const cache = new RenderCache(config.cacheBytes);
   const upstream = config.krokiUrl ? new KrokiClient(config.krokiUrl, config.upstreamTimeoutMs) : null;
   const service = new RenderService(config, registry, cache, upstream);
@@ -54,7 +62,7 @@ export async function buildApp(config: StudioConfig, opts: { logger?: Logger | b
   await app.register(cors, {
     origin: '*',
     methods: ['GET', 'POST', 'OPTIONS'],
-    allowedHeaders: ['Access-Control-Allow-Origin', 'Origin', 'Content-Type', 'Accept', ...config.corsAllowedHeaders],
+    allowedHeaders: ['Access-Control-Allow-Origin', 'Origin', 'Content-Type', 'Accept', ...config.corsAllowedHeaders].join(','),
     exposedHeaders: ['ETag', 'X-Studio-Engine', 'X-Studio-Cache'],
     strictPreflight: false,
   });

@@ -49,9 +49,9 @@ export class KrokiClient {
         });
         const data = Buffer.from(res.data as ArrayBuffer);
         if (res.status === 200) return data;
-        throw new StudioError(res.status >= 400 && res.status <= 599 ? res.status : 502, `Upstream Kroki: ${upstreamMessage(data, res.status)}`, {
-          expose: true,
-        });
+        const { message, line } = upstreamError(data, res.status);
+        const opts = line === undefined ? { expose: true } : { expose: true, line };
+        throw new StudioError(res.status >= 400 && res.status <= 599 ? res.status : 502, `Upstream Kroki: ${message}`, opts);
       } catch (err) {
         if (err instanceof StudioError) throw err;
         const code = (err as AxiosError).code ?? '';
@@ -83,14 +83,17 @@ export class KrokiClient {
 }
 
 /** Kroki's error bodies: JSON `{error:{message}}` when we asked for it, else `Error 400: msg`. */
-function upstreamMessage(data: Buffer, status: number): string {
+function upstreamError(data: Buffer, status: number): { message: string; line?: number } {
   const text = data.toString('utf8').slice(0, 4000);
   try {
-    const parsed = JSON.parse(text) as { error?: { message?: string } | string };
-    if (typeof parsed.error === 'string') return parsed.error;
-    if (parsed.error?.message) return parsed.error.message;
+    const parsed = JSON.parse(text) as { error?: { message?: string; line?: unknown } | string };
+    if (typeof parsed.error === 'string') return { message: parsed.error };
+    if (parsed.error?.message) {
+      const line = parsed.error.line;
+      return typeof line === 'number' && Number.isInteger(line) && line > 0 ? { message: parsed.error.message, line } : { message: parsed.error.message };
+    }
   } catch {
     // not JSON: fall through to the text form
   }
-  return text.replace(/^Error \d{3}: /, '').trim() || `HTTP ${status}`;
+  return { message: text.replace(/^Error \d{3}: /, '').trim() || `HTTP ${status}` };
 }

@@ -59,7 +59,7 @@ export default async function healthRoutes(app: FastifyInstance, { registry, ups
       const engine = registry.engineFor(type);
       version[type] = engine ? engine.version() : registry.route(type).placement;
     }
-    return reply.type('application/health+json').header('cache-control', 'no-store').send(JSON.stringify({ status: 'pass', version }));
+    return reply.type('application/health+json').header('cache-control', 'no-store').send(Buffer.from(JSON.stringify({ status: 'pass', version })));
   };
   app.get('/healthz', krokiStyle);
   app.get('/v1/health', krokiStyle);
