@@ -1,11 +1,51 @@
-// PLACEHOLDER — replaced by the converter implementation (in-process engines helper).
+/**
+ * The SvgConverter engines share: PNG/JPEG through resvg (fast, in a recycled worker)
+ * unless the SVG has HTML labels (`<foreignObject>`), which resvg silently drops; those,
+ * and every PDF, go through the shared headless browser.
+ */
 import type { Logger } from 'pino';
+import { EngineUnavailableError } from '../errors.js';
 import type { BrowserPool } from '../runtimes/browser-pool.js';
-import type { SvgConverter } from './svg-converter.js';
+import { Rasterizer, type RasterizerOptions } from './rasterizer.js';
+import type { SvgConverter, SvgConvertOptions } from './svg-converter.js';
 
-export function createSvgConverter(_opts: { browser: BrowserPool; logger: Logger }): SvgConverter {
-  const no = async (): Promise<Buffer> => {
-    throw new Error('not implemented');
+export function hasForeignObject(svg: string): boolean {
+  return /<foreignObject[\s>/]/i.test(svg);
+}
+
+type BrowserTarget = 'png' | 'jpeg' | 'pdf';
+
+/**
+ * The one place that reaches the browser-based conversion (server/convert/browser-convert.ts,
+ * written by the browser-pool engineer). Until it exists these conversions report 503.
+ */
+async function viaBrowser(
+  _browser: BrowserPool,
+  _svg: string,
+  target: BrowserTarget,
+  _opts: SvgConvertOptions & { quality?: number },
+): Promise<Buffer> {
+  throw new EngineUnavailableError(`Converting this SVG to ${target.toUpperCase()} needs the browser, which is not available.`);
+}
+
+export function createSvgConverter(opts: {
+  browser: BrowserPool;
+  logger: Logger;
+  rasterizer?: Omit<RasterizerOptions, 'logger'>;
+}): SvgConverter & { readonly rasterizer: Rasterizer } {
+  const { browser, logger } = opts;
+  const rasterizer = new Rasterizer({ logger, ...opts.rasterizer });
+  return {
+    rasterizer,
+    toPng(svg, o = {}) {
+      return hasForeignObject(svg) ? viaBrowser(browser, svg, 'png', o) : rasterizer.toPng(svg, o);
+    },
+    toJpeg(svg, o = {}) {
+      return hasForeignObject(svg) ? viaBrowser(browser, svg, 'jpeg', o) : rasterizer.toJpeg(svg, o);
+    },
+    toPdf(svg, o = {}) {
+      return viaBrowser(browser, svg, 'pdf', o);
+    },
+    stop: () => rasterizer.stop(),
   };
-  return { toPng: no, toJpeg: no, toPdf: no, stop: async () => {} };
 }
