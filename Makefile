@@ -1,0 +1,39 @@
+# Kroki Studio. `make run` and `make test` each do their own setup (scripts/setup.sh).
+.PHONY: setup build run dev test test-unit test-integration test-e2e typecheck lint bench clean
+
+setup:
+	@bash scripts/setup.sh
+
+build: setup
+
+run:
+	npm start -- $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT))
+
+dev:
+	npm run dev
+
+# Every tier: unit, integration (real engines), e2e (real Chromium), docker (real engine).
+# STUDIO_SKIP_DOCKER=1 leaves the docker tier out (it is then reported as skipped).
+test:
+	npm test
+
+test-unit:
+	npx vitest run --project unit
+
+test-integration:
+	npx vitest run --project integration
+
+test-e2e:
+	npx vitest run --project e2e
+
+typecheck:
+	npx tsc -p tsconfig.json --noEmit
+
+lint:
+	npx eslint .
+
+bench: setup
+	npm run bench
+
+clean:
+	rm -rf dist .cache test-results

@@ -1,0 +1,91 @@
+#!/usr/bin/env node
+// Runs every test tier in order and prints one summary line at the end:
+//   "tests: N passed, N failed, N skipped"
+// Tiers: typecheck + lint, unit, integration, e2e (vitest), docker (scripts/test-docker.sh).
+// A tier that cannot run is reported as skipped with the reason, never as passed.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+process.chdir(root);
+mkdirSync('test-results', { recursive: true });
+
+const totals = { passed: 0, failed: 0, skipped: 0 };
+const lines = [];
+
+function sh(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { stdio: opts.capture ? ['ignore', 'pipe', 'inherit'] : 'inherit', encoding: 'utf8', env: { ...process.env, ...opts.env } });
+  if (opts.capture && r.stdout) process.stdout.write(r.stdout);
+  return r;
+}
+
+function check(name, cmd, args) {
+  const r = sh(cmd, args);
+  const ok = r.status === 0;
+  totals[ok ? 'passed' : 'failed']++;
+  lines.push(`${name}: ${ok ? 'ok' : `FAILED (exit ${r.status})`}`);
+}
+
+function vitestTier(project) {
+  const out = path.join('test-results', `${project}.json`);
+  const r = sh('npx', ['vitest', 'run', '--project', project, '--reporter=default', '--reporter=json', `--outputFile.json=${out}`]);
+  if (!existsSync(out)) {
+    totals.failed++;
+    lines.push(`${project}: FAILED to run (exit ${r.status})`);
+    return;
+  }
+  const j = JSON.parse(readFileSync(out, 'utf8'));
+  const skipped = (j.numPendingTests ?? 0) + (j.numTodoTests ?? 0);
+  totals.passed += j.numPassedTests;
+  totals.failed += j.numFailedTests;
+  totals.skipped += skipped;
+  // A suite that failed to load counts as a failure even when no test inside it ran.
+  const brokenSuites = (j.testResults ?? []).filter((s) => s.status === 'failed' && (s.assertionResults ?? []).every((a) => a.status !== 'failed')).length;
+  totals.failed += brokenSuites;
+  lines.push(`${project}: ${j.numPassedTests} passed, ${j.numFailedTests + brokenSuites} failed, ${skipped} skipped`);
+  if (r.status !== 0 && j.numFailedTests + brokenSuites === 0) {
+    totals.failed++;
+    lines.push(`${project}: vitest exited ${r.status}`);
+  }
+}
+
+function dockerTier() {
+  if (process.env.STUDIO_SKIP_DOCKER === '1') {
+    totals.skipped++;
+    lines.push('docker: skipped (STUDIO_SKIP_DOCKER=1)');
+    return;
+  }
+  if (!existsSync('scripts/test-docker.sh')) {
+    totals.skipped++;
+    lines.push('docker: skipped (scripts/test-docker.sh missing)');
+    return;
+  }
+  const r = sh('bash', ['scripts/test-docker.sh'], { capture: true });
+  const m = [...(r.stdout ?? '').matchAll(/^(?:\w+: )?(\d+) passed, (\d+) failed(?:, (\d+) skipped)?\s*$/gm)].pop();
+  if (!m) {
+    totals.failed++;
+    lines.push(`docker: FAILED (exit ${r.status}, no summary line)`);
+    return;
+  }
+  const [p, f, s] = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
+  totals.passed += p;
+  totals.failed += f + (r.status !== 0 && f === 0 ? 1 : 0);
+  totals.skipped += s;
+  lines.push(`docker: ${p} passed, ${f} failed, ${s} skipped${r.status !== 0 ? ` (exit ${r.status})` : ''}`);
+}
+
+const only = process.argv.slice(2);
+const want = (t) => only.length === 0 || only.includes(t);
+if (want('static')) {
+  check('typecheck', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']);
+  if (existsSync('src-renderer/tsconfig.json')) check('typecheck (ui)', 'npx', ['vue-tsc', '-p', 'src-renderer/tsconfig.json', '--noEmit']);
+  check('lint', 'npx', ['eslint', '.']);
+}
+for (const t of ['unit', 'integration', 'e2e']) if (want(t)) vitestTier(t);
+if (want('docker')) dockerTier();
+
+console.log('\n── test summary ──');
+for (const l of lines) console.log(`  ${l}`);
+console.log(`tests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+process.exit(totals.failed > 0 ? 1 : 0);

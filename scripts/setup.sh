@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Idempotent setup for Debian/Ubuntu: the system packages the embedded engines need
+# (Chromium, a JDK for the PlantUML worker, fonts incl. CJK, Graphviz for PlantUML layouts
+# and the benchmark), then npm packages from the lock file, then the build.
+# Safe to run again: it installs only what is missing and rebuilds only what changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_pkgs=()
+have() { command -v "$1" >/dev/null 2>&1; }
+pkg_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+
+have chromium || [ -x /usr/bin/chromium ] || need_pkgs+=(chromium)
+have java || need_pkgs+=(default-jdk-headless)
+have javac || need_pkgs+=(default-jdk-headless)
+have dot || need_pkgs+=(graphviz)
+pkg_installed fonts-noto-cjk || need_pkgs+=(fonts-noto-cjk)
+pkg_installed fonts-dejavu-core || need_pkgs+=(fonts-dejavu-core)
+have make || need_pkgs+=(make)
+
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+  if ! have apt-get; then
+    echo "setup: missing ${need_pkgs[*]}; install them with your package manager (see README: other platforms)." >&2
+    exit 1
+  fi
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  echo "setup: installing ${need_pkgs[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null
+fi
+
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+node_minor=$(node -p 'process.versions.node.split(".")[1]')
+if [ "$node_major" -lt 20 ] || { [ "$node_major" -eq 20 ] && [ "$node_minor" -lt 19 ]; }; then
+  echo "setup: Node >= 20.19 is required (found $(node --version))." >&2
+  exit 1
+fi
+
+# npm ci only when the lock file changed since the last install.
+export ELECTRON_SKIP_BINARY_DOWNLOAD=1 PUPPETEER_SKIP_DOWNLOAD=1
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+echo "setup: building"
+npm run --silent build

@@ -1,0 +1,98 @@
+/**
+ * The real command line over a real socket: settings validation, limits Node enforces
+ * (431), and a clean SIGTERM that leaves no JVM or Chromium behind.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+});
+
+function run(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts', ...args], {
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const listening = new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`not listening after 30 s: ${stdout} ${stderr}`)), 30_000);
+    child.stdout!.on('data', () => {
+      const m = /listening on (http:\/\/[\d.:]+)/.exec(stdout);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    void exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`exited: ${stderr}`));
+    });
+  });
+  listening.catch(() => {});
+  return { child, exited, listening, out: () => stdout, err: () => stderr };
+}
+
+function descendants(pid: number): number[] {
+  const out = execFileSync('ps', ['-e', '-o', 'pid=,ppid='], { encoding: 'utf8' });
+  const rows = out.trim().split('\n').map((l) => l.trim().split(/\s+/).map(Number) as [number, number]);
+  const found: number[] = [];
+  const walk = (p: number) => rows.filter(([, pp]) => pp === p).forEach(([c]) => (found.push(c), walk(c)));
+  walk(pid);
+  return found;
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('kroki-studio serve', () => {
+  it('refuses a bad setting with a message naming it', async () => {
+    const a = run(['serve'], { KROKI_SAFE_MODE: 'paranoid' });
+    expect(await a.exited).toBe(2);
+    expect(a.err()).toContain('Invalid setting KROKI_SAFE_MODE');
+    const b = run(['serve', '--port', 'http']);
+    expect(await b.exited).toBe(2);
+    expect(b.err()).toMatch(/STUDIO_PORT.*\(--port\)/);
+    const c = run(['frobnicate']);
+    expect(await c.exited).toBe(2);
+    expect(c.out()).toContain('Usage: kroki-studio serve');
+  });
+
+  it('serves over a real socket, answers 431 for huge headers, and stops cleanly on SIGTERM', async () => {
+    const s = run(['serve', '--port', '0'], { STUDIO_PRELOAD: 'in-process,jvm' });
+    const base = await s.listening;
+    const health = await fetch(`${base}/health`);
+    expect([200, 503]).toContain(health.status);
+    expect((await health.json()).service).toBe('kroki-studio');
+
+    const status431 = await new Promise<number>((resolve, reject) => {
+      const req = http.get(`${base}/health`, { headers: { 'x-big': 'a'.repeat(64 * 1024) } }, (res) => resolve(res.statusCode!));
+      req.on('error', reject);
+    });
+    expect(status431).toBe(431);
+
+    // Give the preloaded runtimes time to spawn, so the test proves they are ended.
+    await new Promise((r) => setTimeout(r, 3000));
+    const kids = descendants(s.child.pid!);
+    expect(kids.length).toBeGreaterThan(0); // at least the PlantUML JVM
+    const started = Date.now();
+    s.child.kill('SIGTERM');
+    expect(await s.exited).toBe(0);
+    expect(Date.now() - started).toBeLessThan(8000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(kids.filter(alive)).toEqual([]);
+  });
+});
