@@ -73,6 +73,10 @@ export async function buildApp(config: StudioConfig, opts: BuildOptions = {}): P
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.bodyLimit }, (_req, body, done) => done(null, body));
 
   app.addHook('onRequest', async (request) => {
+    // A loopback server answers only to loopback names, so a web page cannot reach it
+    // through DNS rebinding (a hostile name that resolves to 127.0.0.1).
+    if (config.allowedHosts && !config.allowedHosts.includes(hostName(request.headers.host)))
+      throw new StudioError(403, `Host ${JSON.stringify(request.headers.host ?? '')} is not allowed. Set STUDIO_ALLOWED_HOSTS to allow it.`);
     // Kroki measures the request line: "GET <uri> HTTP/1.1".
     if (request.method.length + request.url.length + 10 > config.maxUriLength)
       throw new StudioError(
@@ -113,4 +117,12 @@ export async function buildApp(config: StudioConfig, opts: BuildOptions = {}): P
     );
   }
   return app;
+}
+
+/** Host header without the port, lower-cased ("[::1]:8080" -> "[::1]"). */
+function hostName(host: string | undefined): string {
+  if (!host) return '';
+  const h = host.toLowerCase();
+  if (h.startsWith('[')) return h.slice(0, h.indexOf(']') + 1);
+  return h.split(':')[0]!;
 }

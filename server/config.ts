@@ -57,6 +57,11 @@ export interface StudioConfig {
   /** Folder with the built web UI, or null if none was built. */
   uiDir: string | null;
   logLevel: string;
+  /**
+   * Host names the server answers to (DNS-rebinding guard), or null for any. Defaults to
+   * the loopback names when listening on loopback.
+   */
+  allowedHosts: string[] | null;
 }
 
 type Env = Record<string, string | undefined>;
@@ -185,13 +190,24 @@ export function loadConfig(env: Env = process.env, overrides: Partial<StudioConf
     mermaidPages: int('STUDIO_MERMAID_PAGES', 2, 1, 16),
     mermaidMaxTextSize: int('KROKI_MERMAID_MAX_TEXT_SIZE', 50_000, 1),
     uiDir,
+    allowedHosts: null,
     logLevel: oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     ...overrides,
   };
+  const hostsRaw = env.STUDIO_ALLOWED_HOSTS?.trim();
+  if (overrides.allowedHosts === undefined) {
+    if (hostsRaw === '*') config.allowedHosts = null;
+    else if (hostsRaw) config.allowedHosts = hostsRaw.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
+    else config.allowedHosts = isLoopback(config.host) ? ['localhost', '127.0.0.1', '[::1]', '::1'] : null;
+  }
   return config;
 }
 
 /** Effective policy for a canonical type name. */
 export function policyFor(config: StudioConfig, type: string): EnginePolicy {
   return config.typePolicy[type.replace(/-/g, '_')] ?? config.policy;
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }

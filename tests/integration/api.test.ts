@@ -256,3 +256,18 @@ describe('limits, CORS and service routes', () => {
     expect(res.json()).toMatchObject({ status: 'pass', version: { echo: '1.0.0' } });
   });
 });
+
+describe('DNS-rebinding guard', () => {
+  it('a loopback server refuses foreign Host names and accepts loopback ones', async () => {
+    const guarded = await buildApp(loadConfig({ STUDIO_PRELOAD: 'none', LOG_LEVEL: 'silent' }), { engines: [echoEngine()], logger: false });
+    try {
+      const evil = await guarded.inject({ url: '/api/config', headers: { host: 'evil.example:8080' } });
+      expect(evil.statusCode).toBe(403);
+      expect(evil.body).toMatch(/Host "evil.example:8080" is not allowed/);
+      for (const host of ['127.0.0.1:8080', 'localhost:8080', '[::1]:8080', 'localhost'])
+        expect((await guarded.inject({ url: '/api/config', headers: { host } })).statusCode).toBe(200);
+    } finally {
+      await guarded.close();
+    }
+  });
+});
