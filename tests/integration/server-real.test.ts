@@ -1,0 +1,95 @@
+/**
+ * The whole server over a real socket with its real engines: Kroki's GET encodings,
+ * POST bodies, format conversions, errors with lines, and a cancelled request.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeKrokiSource } from '../../server/api/decode.js';
+import { buildApp, type BuiltApp } from '../../server/app.js';
+import { loadConfig } from '../../server/config.js';
+import { expectSvg, jpegSize, pngSize } from '../helpers/picture-checks.js';
+
+let app: BuiltApp;
+let base: string;
+
+beforeAll(async () => {
+  app = await buildApp(loadConfig({ STUDIO_PRELOAD: 'none', LOG_LEVEL: 'silent', STUDIO_CACHE_BYTES: '0' }), { logger: false });
+  base = await app.listen({ host: '127.0.0.1', port: 0 });
+});
+afterAll(async () => app?.close());
+
+const digraph = 'digraph G {\n  Client -> Studio -> Engine\n  Studio -> Cache\n}';
+
+async function get(path: string, headers: Record<string, string> = {}) {
+  const res = await fetch(`${base}${path}`, { headers });
+  return { status: res.status, type: res.headers.get('content-type'), body: Buffer.from(await res.arrayBuffer()), headers: res.headers };
+}
+
+describe('real engines over HTTP', () => {
+  it('Graphviz: GET svg with Kroki encoding, padded and unpadded', async () => {
+    const enc = encodeKrokiSource(digraph);
+    const padded = enc + '='.repeat((4 - (enc.length % 4)) % 4);
+    for (const e of [enc, padded]) {
+      const res = await get(`/graphviz/svg/${e}`);
+      expect(res.status).toBe(200);
+      expect(res.type).toBe('image/svg+xml');
+      const text = expectSvg(res.body);
+      for (const label of ['Client', 'Studio', 'Engine', 'Cache']) expect(text).toContain(label);
+    }
+  });
+
+  it('Graphviz: PNG, JPEG via the jpg alias, and the dot alias', async () => {
+    const enc = encodeKrokiSource(digraph);
+    const png = await get(`/dot/png/${enc}`);
+    expect(png.status).toBe(200);
+    const size = pngSize(png.body);
+    expect(size.width).toBeGreaterThan(50);
+    expect(size.height).toBeGreaterThan(100);
+    const jpg = await get(`/graphviz/jpg/${enc}`);
+    expect(jpg.type).toBe('image/jpeg');
+    expect(jpegSize(jpg.body).width).toBe(size.width);
+  });
+
+  it('PlantUML: GET with PlantUML\'s own encoding and with Kroki\'s', async () => {
+    for (const enc of ['SyfFKj2rKt3CoKnELR1Io4ZDoSa70000', 'eNrjciguSSwqKc3N4XLKT1LQtVNwzMlMTlWwUshIzcnJ53JIzUsBSQIABnMM1A==']) {
+      const res = await get(`/plantuml/svg/${enc}`);
+      expect(res.status).toBe(200);
+      const text = expectSvg(res.body);
+      expect(text).toContain('Bob');
+      expect(text).toContain('Alice');
+    }
+  });
+
+  it('PlantUML: POST text → txt, and a syntax error carries its line in JSON', async () => {
+    const txt = await fetch(`${base}/plantuml/txt`, { method: 'POST', body: '@startuml\nAlice -> Bob : ping\n@enduml' });
+    expect(txt.status).toBe(200);
+    const ascii = await txt.text();
+    expect(ascii).toContain('Alice');
+    expect(ascii).toContain('ping');
+    const bad = await fetch(`${base}/plantuml/svg`, {
+      method: 'POST',
+      body: '@startuml\nAlice -> Bob : ok\nthis is not plantuml (\n@enduml',
+      headers: { accept: 'application/json' },
+    });
+    expect(bad.status).toBe(400);
+    const err = (await bad.json()) as { error: { code: number; message: string; line?: number } };
+    expect(err.error.code).toBe(400);
+    expect(err.error.line).toBe(3);
+  });
+
+  it('Graphviz: a syntax error is a 400 with the line, as JSON and as an SVG error image', async () => {
+    const src = 'digraph {\n  a -> b\n  b -> -> c\n}';
+    const json = await fetch(`${base}/graphviz/svg`, { method: 'POST', body: src, headers: { accept: 'application/json' } });
+    expect(json.status).toBe(400);
+    const body = (await json.json()) as { error: { line?: number; message: string } };
+    expect(body.error.line).toBe(3);
+    const img = await fetch(`${base}/graphviz/svg/${encodeKrokiSource(src)}`, { headers: { accept: 'image/svg+xml,image/*' } });
+    expect(img.status).toBe(400);
+    expect(expectSvg(Buffer.from(await img.arrayBuffer()))).toContain('Error 400');
+  });
+
+  it('/health lists every engine with its version', async () => {
+    const res = await fetch(`${base}/health`);
+    const body = (await res.json()) as { checks: { engines: Record<string, { version: string }> } };
+    for (const id of ['graphviz', 'plantuml']) expect(body.checks.engines[id]?.version).toMatch(/\d/);
+  });
+});
