@@ -1,0 +1,99 @@
+import axios, { type AxiosInstance, isAxiosError, isCancel } from 'axios';
+import type { EnginesResponse, ErrorBody, HealthResponse, StudioConfigResponse } from '../../server/api/types';
+import {
+  DEFAULT_MAX_URI_LENGTH,
+  RenderAborted,
+  RenderError,
+  type RenderRequest,
+  type RenderResult,
+  type ServerInfo,
+  type StudioApi,
+} from './StudioApi';
+
+/** Reads Kroki's JSON error body; falls back to the text the server sent. */
+export function parseErrorBody(status: number, data: unknown): RenderError {
+  let text = '';
+  if (data instanceof ArrayBuffer) text = new TextDecoder().decode(data);
+  else if (typeof data === 'string') text = data;
+  else if (data && typeof data === 'object') text = JSON.stringify(data);
+  try {
+    const body = JSON.parse(text) as Partial<ErrorBody>;
+    if (body.error && typeof body.error.message === 'string') {
+      const line = typeof body.error.line === 'number' && body.error.line > 0 ? body.error.line : null;
+      return new RenderError(body.error.message, body.error.code ?? status, line);
+    }
+  } catch {
+    // not JSON: keep the plain text
+  }
+  return new RenderError(text.trim() || `Render failed with HTTP ${status}`, status);
+}
+
+type ConfigBody = Partial<StudioConfigResponse>;
+
+/** Talks to the server the page was loaded from (or `baseUrl`). */
+export class HttpStudioApi implements StudioApi {
+  private readonly http: AxiosInstance;
+
+  constructor(readonly baseUrl: string) {
+    this.http = axios.create({ baseURL: baseUrl, timeout: 60_000 });
+  }
+
+  async render(request: RenderRequest): Promise<RenderResult> {
+    const started = performance.now();
+    try {
+      const response = await this.http.post<ArrayBuffer>(
+        `${encodeURIComponent(request.type)}/${request.format}`,
+        request.source,
+        {
+          params: request.options,
+          responseType: 'arraybuffer',
+          // The format is in the path; Accept only selects the shape of an error body.
+          headers: { 'Content-Type': 'text/plain; charset=utf-8', Accept: 'application/json' },
+          signal: request.signal,
+          transformRequest: [(data: unknown) => data],
+        },
+      );
+      return {
+        bytes: new Uint8Array(response.data),
+        contentType: String(response.headers['content-type'] ?? ''),
+        durationMs: performance.now() - started,
+      };
+    } catch (error) {
+      if (isCancel(error) || request.signal?.aborted) throw new RenderAborted();
+      if (isAxiosError(error) && error.response) throw parseErrorBody(error.response.status, error.response.data);
+      throw new RenderError(`Cannot reach the server: ${(error as Error).message}`, 0);
+    }
+  }
+
+  async engines(): Promise<EnginesResponse> {
+    const response = await this.http.get<EnginesResponse>('api/engines');
+    return response.data;
+  }
+
+  async serverInfo(): Promise<ServerInfo> {
+    let body: ConfigBody = {};
+    try {
+      body = (await this.http.get<ConfigBody>('api/config')).data ?? {};
+    } catch {
+      // An older server without /api/config: Kroki's defaults apply.
+    }
+    const upstream = body.upstream;
+    return {
+      maxUriLength: typeof body.maxUriLength === 'number' ? body.maxUriLength : DEFAULT_MAX_URI_LENGTH,
+      version: body.version ?? null,
+      upstream: upstream ?? null,
+      baseUrl: this.baseUrl,
+    };
+  }
+
+  async health(): Promise<HealthResponse> {
+    // /health answers 503 with the same body when degraded; both are informative.
+    const response = await this.http.get<HealthResponse>('health', { validateStatus: () => true });
+    return response.data;
+  }
+}
+
+/** The app is built with base './', so the server root is the page's directory. */
+export function pageBaseUrl(): string {
+  return new URL('.', window.location.href.split('#')[0]).href;
+}

@@ -1,0 +1,59 @@
+/**
+ * The one interface through which the UI reaches a Kroki Studio server. The browser
+ * build talks HTTP (HttpStudioApi); the Electron build adds an IPC transport behind the
+ * same interface. Components and stores never see the transport.
+ */
+import type { EnginesResponse, HealthResponse, OutputFormat } from '../../server/api/types';
+
+export interface RenderRequest {
+  type: string;
+  format: OutputFormat;
+  source: string;
+  /** Kroki diagram options (sent as query parameters). */
+  options?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+export interface RenderResult {
+  bytes: Uint8Array;
+  contentType: string;
+  /** Server time plus transfer, measured by the client. */
+  durationMs: number;
+}
+
+export interface ServerInfo {
+  /** The longest GET request line the server accepts (Kroki's KROKI_MAX_URI_LENGTH). */
+  maxUriLength: number;
+  version: string | null;
+  upstream: string | null;
+  /** Base URL for public image URLs and edit links, with a trailing slash. */
+  baseUrl: string;
+}
+
+export class RenderError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    /** 1-based source line the server blamed, when it knows. */
+    readonly line: number | null = null,
+  ) {
+    super(message);
+    this.name = 'RenderError';
+  }
+}
+
+export class RenderAborted extends Error {
+  constructor() {
+    super('Render superseded by a newer one');
+    this.name = 'RenderAborted';
+  }
+}
+
+export interface StudioApi {
+  render(request: RenderRequest): Promise<RenderResult>;
+  engines(): Promise<EnginesResponse>;
+  serverInfo(): Promise<ServerInfo>;
+  health(): Promise<HealthResponse>;
+}
+
+export const DEFAULT_MAX_URI_LENGTH = 4096;
