@@ -160,15 +160,14 @@ export function normalizePlantumlText(text: string): string {
 export interface PreparedSource {
   text: string;
   /**
-   * PlantUML reports an error as a 0-based position inside the diagram block (the `@start`
-   * line is 0). Returns the 1-based line of the user's original source, or undefined.
+   * PlantUML reports an error as a 0-based line position in the text it was given. Returns
+   * the 1-based line of the user's original source, or undefined (a line we added).
    */
   toSourceLine(position: number): number | undefined;
 }
 
-/** Index of the first line starting with `@start`, or -1. */
-function startLineIndex(lines: readonly string[]): number {
-  return lines.findIndex((l) => /^\s*@start/i.test(l));
+function hasStartLine(lines: readonly string[]): boolean {
+  return lines.some((l) => /^\s*@start/i.test(l));
 }
 
 /**
@@ -177,12 +176,9 @@ function startLineIndex(lines: readonly string[]): number {
  */
 export function withDelimiters(source: string, kind: string = 'uml', startArgs = ''): PreparedSource {
   const userLines = source.split(/\r?\n/);
-  const userStart = startLineIndex(userLines);
-  if (userStart >= 0) {
-    return {
-      text: source,
-      toSourceLine: (position) => (position >= 0 ? userStart + position + 1 : undefined),
-    };
+  if (hasStartLine(userLines)) {
+    // PlantUML counts positions from the start of the whole text, not of the block.
+    return { text: source, toSourceLine: (position) => (position >= 0 ? position + 1 : undefined) };
   }
   const text = `@start${kind}${startArgs ? ` ${startArgs}` : ''}\n${source}\n@end${kind}`;
   const lineCount = userLines.length;

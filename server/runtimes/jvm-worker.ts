@@ -62,8 +62,11 @@ const STATUS_KINDS = { 1: 'syntax', 2: 'empty', 3: 'internal', 4: 'unsupported' 
 const SECURITY_PROFILES: Record<SafeMode, string> = { secure: 'SANDBOX', safe: 'ALLOWLIST', unsafe: 'UNSECURE' };
 
 interface Pending {
+  req: JvmRenderRequest;
   resolve(result: JvmRenderResult): void;
   reject(err: Error): void;
+  /** Detaches from the request (abort listener) without settling it, so it can be resent. */
+  detach(): void;
 }
 
 // ---------------------------------------------------------------------------
@@ -267,6 +270,8 @@ export class JvmWorker {
   private stderrTail: string[] = [];
   private javaPath: string | null | undefined;
   private readonly users = new Set<string>();
+  /** The JVM we killed on purpose because a cancelled render hung in it. */
+  private recycling: ChildProcessWithoutNullStreams | null = null;
 
   constructor(private readonly opts: JvmWorkerOptions) {
     this.config = opts.config;
@@ -492,6 +497,17 @@ export class JvmWorker {
     }
     const pending = [...this.pending.values()];
     this.pending.clear();
+    const recycled = this.recycling === child;
+    this.recycling = null;
+    if (recycled && !expected) {
+      // We killed it because a cancelled render hung; the others are innocent and renders are
+      // pure, so they are resent to the fresh JVM instead of failing.
+      for (const p of pending) {
+        p.detach();
+        this.render(p.req).then(p.resolve, p.reject);
+      }
+      return;
+    }
     const err = expected
       ? new EngineUnavailableError('The PlantUML engine was stopped.')
       : new EngineCrashedError(`The PlantUML engine crashed (${how}) while rendering; it will be restarted. Please retry.`);
@@ -536,6 +552,7 @@ export class JvmWorker {
       };
       const cleanup = () => signal?.removeEventListener('abort', onAbort);
       this.pending.set(id, {
+        req,
         resolve: (r) => {
           cleanup();
           resolve(r);
@@ -544,6 +561,7 @@ export class JvmWorker {
           cleanup();
           reject(e);
         },
+        detach: cleanup,
       });
       signal?.addEventListener('abort', onAbort, { once: true });
       child.stdin.write(renderFrame(id, req));
@@ -558,6 +576,7 @@ export class JvmWorker {
       this.abandoned.delete(id);
       if (this.child !== child) return;
       this.logger.warn({ id, graceMs: this.stuckGraceMs }, 'PlantUML render did not stop after cancel; restarting the JVM');
+      this.recycling = child;
       child.kill('SIGKILL');
     }, this.stuckGraceMs);
     timer.unref();

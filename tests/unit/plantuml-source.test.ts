@@ -134,10 +134,10 @@ describe('withDelimiters', () => {
     expect(p.toSourceLine(0)).toBeUndefined();
   });
 
-  it('leaves a delimited source alone, counting lines before @start', () => {
+  it('leaves a delimited source alone; positions count from the top of the text', () => {
     const p = withDelimiters('\n\n@startuml\nA -> B\nfoo\n@enduml');
     expect(p.text).toBe('\n\n@startuml\nA -> B\nfoo\n@enduml');
-    expect(p.toSourceLine(2)).toBe(5);
+    expect(p.toSourceLine(4)).toBe(5); // "foo" is the 5th line of the text
   });
 
   it('puts start arguments on the start line (ditaa flags)', () => {

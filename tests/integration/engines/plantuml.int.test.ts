@@ -1,0 +1,401 @@
+/**
+ * PlantUML / C4-PlantUML on a real warm JVM: pictures, errors with lines, safe mode,
+ * crash recovery, abort, and a clean stop.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { Window } from 'happy-dom';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { OutputFormat, SafeMode } from '../../../server/api/types.js';
+import type { DiagramEngine } from '../../../server/engines/engine.js';
+import { createPlantumlEngine } from '../../../server/engines/plantuml.js';
+import { DiagramSyntaxError, EngineCrashedError, EngineUnavailableError, StudioError } from '../../../server/errors.js';
+import { JvmWorker, sharedJvmWorker } from '../../../server/runtimes/jvm-worker.js';
+import { testContext } from '../../helpers/context.js';
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+const PARTICIPANTS = ['Browser', 'Gateway', 'Auth', 'Catalog', 'Cart', 'Payment', 'Ledger', 'Mailer'];
+/** The benchmark's small diagram: 8 participants, alt/else and a note. */
+const SEQUENCE = [
+  '@startuml',
+  ...PARTICIPANTS.map((p) => `participant ${p}`),
+  'Browser -> Gateway : GET /checkout',
+  'Gateway -> Auth : verify token',
+  'Auth --> Gateway : ok',
+  'Gateway -> Catalog : prices',
+  'Gateway -> Cart : items',
+  'alt card accepted',
+  '  Gateway -> Payment : charge',
+  '  Payment -> Ledger : record',
+  '  Gateway -> Mailer : receipt',
+  'else declined',
+  '  Payment --> Gateway : declined',
+  'end',
+  'note right of Ledger : append-only',
+  'Gateway --> Browser : 200',
+  '@enduml',
+].join('\n');
+
+/** Slow enough (seconds) to kill or abort mid-render. */
+const SLOW_CLASSES = `@startuml\n!pragma layout smetana\n${Array.from({ length: 300 }, (_, i) => `class C${i} {\n +f${i}: int\n}\nC${i} --> C${(i * 7) % 300}`).join('\n')}\n@enduml`;
+
+const window = new Window();
+function parseSvg(bytes: Buffer): Document {
+  const doc = new window.DOMParser().parseFromString(bytes.toString('utf8'), 'image/svg+xml') as unknown as Document;
+  expect(doc.querySelector('parsererror')).toBeNull();
+  expect(doc.documentElement.nodeName.toLowerCase()).toBe('svg');
+  return doc;
+}
+
+/** The SVG's visible text, with PlantUML's non-breaking spaces as plain spaces. */
+function svgText(bytes: Buffer): string {
+  return (parseSvg(bytes).documentElement.textContent ?? '').replace(/\u00a0/g, ' ');
+}
+
+function pngSize(png: Buffer): { width: number; height: number } {
+  expect(png.subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true);
+  return { width: png.readUInt32BE(16), height: png.readUInt32BE(20) };
+}
+
+async function rejection(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected the render to fail');
+}
+
+function javaChildren(): number[] {
+  const out = spawnSync('ps', ['-o', 'pid=,comm=', '--ppid', String(process.pid)], { encoding: 'utf8' }).stdout;
+  return out
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter(([, comm]) => comm === 'java')
+    .map(([pid]) => Number(pid));
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('plantuml engine (warm JVM)', () => {
+  const ctx = testContext();
+  let engine: DiagramEngine;
+  const render = (source: string, format: OutputFormat, options: Record<string, string> = {}, extra: { safeMode?: SafeMode; signal?: AbortSignal; type?: string } = {}) =>
+    engine.render({
+      type: extra.type ?? 'plantuml',
+      source,
+      format,
+      options,
+      safeMode: extra.safeMode ?? ctx.config.safeMode,
+      signal: extra.signal ?? new AbortController().signal,
+    });
+
+  beforeAll(async () => {
+    engine = createPlantumlEngine(ctx, { warmupRenders: 30 });
+    expect(engine.available()).toEqual({ ok: true });
+    await engine.start();
+  });
+
+  afterAll(async () => {
+    await engine.stop();
+    await ctx.close();
+  });
+
+  it('reports the version the jar itself prints', () => {
+    const printed = execFileSync(ctx.config.javaPath, ['-jar', ctx.config.plantumlJar, '-version'], { encoding: 'utf8' });
+    const jarVersion = /PlantUML version (\S+)/.exec(printed)?.[1];
+    expect(jarVersion).toBeDefined();
+    expect(engine.version()).toBe(jarVersion);
+    expect(engine.state()).toBe('ready');
+  });
+
+  it('renders the 8-participant sequence diagram to SVG with every participant', async () => {
+    const doc = parseSvg(await render(SEQUENCE, 'svg'));
+    const text = doc.documentElement.textContent ?? '';
+    for (const p of PARTICIPANTS) expect(text).toContain(p);
+    expect(text).toContain('append-only');
+  });
+
+  it('is fast once warm (measured, reported)', async () => {
+    await sharedJvmWorker(ctx).whenWarm();
+    // The JIT needs ~100 renders of a kind to settle (engine-baselines.md).
+    for (let i = 0; i < 100; i++) await render(SEQUENCE, 'svg');
+    const times: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      const t = performance.now();
+      await render(SEQUENCE, 'svg');
+      times.push(performance.now() - t);
+    }
+    times.sort((a, b) => a - b);
+    const median = times[Math.floor(times.length / 2)]!;
+    console.log(`warm 8-participant sequence → SVG: median ${median.toFixed(1)} ms, p90 ${times[Math.floor(times.length * 0.9)]!.toFixed(1)} ms`);
+    expect(median).toBeLessThan(250);
+  });
+
+  it('renders PNG with a plausible size', async () => {
+    const { width, height } = pngSize(await render(SEQUENCE, 'png'));
+    expect(width).toBeGreaterThan(400);
+    expect(height).toBeGreaterThan(200);
+  });
+
+  it('renders txt and utxt with the names', async () => {
+    const txt = (await render('Bob -> Alice : hello', 'txt')).toString('utf8');
+    expect(txt).toContain('Bob');
+    expect(txt).toContain('Alice');
+    expect(txt).toContain('hello');
+    const utxt = (await render('Bob -> Alice : hello', 'utxt')).toString('utf8');
+    expect(utxt).toContain('Alice');
+    expect(utxt).toMatch(/[\u2500-\u257f]/); // box-drawing characters
+  });
+
+  it('renders base64 as a standard data URI of the PNG', async () => {
+    const body = (await render('Bob -> Alice : hello', 'base64')).toString('ascii');
+    expect(body.startsWith('data:image/png;base64,')).toBe(true);
+    const b64 = body.slice('data:image/png;base64,'.length);
+    expect(b64).toMatch(/^[A-Za-z0-9+/]+=*$/);
+    pngSize(Buffer.from(b64, 'base64'));
+  });
+
+  it('renders PDF (natively, or SVG → PDF through the converter)', async (t) => {
+    let pdf: Buffer;
+    try {
+      pdf = await render('Bob -> Alice : hello', 'pdf');
+    } catch (err) {
+      // On a JRE older than PlantUML's PDF backend (OpenPDF needs Java 21) PDF goes through the
+      // shared browser converter; where that cannot run here, say so instead of passing.
+      const converterMissing = err instanceof EngineUnavailableError || (err as Error).message === 'not implemented';
+      if (!sharedJvmWorker(ctx).pdfSupported() && converterMissing) {
+        t.skip(`PDF needs the SVG→PDF converter on this JRE, which is unavailable: ${(err as Error).message}`);
+      }
+      throw err;
+    }
+    expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+  });
+
+  it('wraps sources without @start and honours no-metadata', async () => {
+    const withMeta = (await render('Bob -> Alice : hi', 'svg')).toString('utf8');
+    const without = (await render('Bob -> Alice : hi', 'svg', { 'no-metadata': '' })).toString('utf8');
+    expect(withMeta).toContain('<?plantuml-src');
+    expect(without).not.toContain('<?plantuml-src');
+    expect(without).toContain('Alice');
+  });
+
+  it('applies a theme and refuses theme injection', async () => {
+    const plain = (await render('Bob -> Alice : hi', 'svg')).toString('utf8');
+    const themed = (await render('Bob -> Alice : hi', 'svg', { theme: 'cerulean' })).toString('utf8');
+    expect(themed).toContain('Alice');
+    expect(themed).not.toBe(plain);
+    const err = await rejection(render('Bob -> Alice : hi', 'svg', { theme: 'cerulean\n!include /etc/passwd' }));
+    expect(err).toBeInstanceOf(StudioError);
+    expect((err as StudioError).status).toBe(400);
+    expect((err as Error).message).toMatch(/Invalid theme/);
+    expect((err as Error).message).not.toContain('root:');
+  });
+
+  it('renders C4 from the bundled stdlib, and rewrites C4 URL includes to it (offline)', async () => {
+    const body = ['Person(user, "Customer Alice")', 'System(shop, "Web Shop")', 'Rel(user, shop, "Places orders")', 'SHOW_LEGEND()'];
+    const stdlib = svgText(await render(['@startuml', '!include <C4/C4_Container>', ...body, '@enduml'].join('\n'), 'svg', {}, { type: 'c4plantuml' }));
+    const viaUrl = svgText(
+      await render(
+        ['@startuml', '!include https://raw.githubusercontent.com/plantuml-stdlib/C4-PlantUML/master/C4_Container.puml', ...body, '@enduml'].join('\n'),
+        'svg',
+        {},
+        { type: 'c4plantuml' },
+      ),
+    );
+    for (const text of [stdlib, viaUrl]) {
+      expect(text).toContain('Customer Alice');
+      expect(text).toContain('Web Shop');
+      expect(text).toContain('Places orders');
+    }
+  });
+
+  it('reports syntax errors with the user’s line (wrapped, delimited, themed)', async () => {
+    const cases: Array<[string, number, Record<string, string>]> = [
+      ['Bob -> Alice : hi\nthis is not plantuml\nAlice -> Bob : ok', 2, {}],
+      ['\n@startuml\nBob -> Alice : hi\nBob -> Alice : hi\nthis is not plantuml\n@enduml', 5, {}],
+      ['Bob -> Alice : hi\nthis is not plantuml', 2, { theme: 'cerulean' }],
+    ];
+    for (const [source, line, options] of cases) {
+      const err = await rejection(render(source, 'svg', options));
+      expect(err).toBeInstanceOf(DiagramSyntaxError);
+      expect((err as DiagramSyntaxError).status).toBe(400);
+      expect((err as DiagramSyntaxError).line).toBe(line);
+      expect((err as Error).message).toBe(`Syntax Error? (Assumed diagram type: sequence) (line: ${line})`);
+    }
+  });
+
+  it('reports an empty diagram like Kroki', async () => {
+    const err = await rejection(render('@startuml', 'svg'));
+    expect(err).toBeInstanceOf(DiagramSyntaxError);
+    expect((err as Error).message).toBe('Empty diagram, missing delimiters?');
+  });
+
+  it('class diagrams render with Graphviz dot', async () => {
+    expect(ctx.config.graphvizDot).not.toBeNull();
+    const text = parseSvg(await render('class Invoice\nclass Customer\nCustomer "1" -- "*" Invoice : owns', 'svg')).documentElement.textContent;
+    expect(text).toContain('Invoice');
+    expect(text).toContain('Customer');
+  });
+
+  describe('secure mode', () => {
+    it('removes !include of a local file: no content, no leak in errors', async () => {
+      for (const format of ['svg', 'txt'] as const) {
+        const out = (await render('!include /etc/passwd\nBob -> Alice : still here', format, {}, { safeMode: 'secure' })).toString('utf8');
+        expect(out).toContain('still here');
+        expect(out).not.toContain('root:');
+      }
+    });
+
+    it('removes URL includes and the other loaders', async () => {
+      const source = ['!include https://example.com/evil.puml', '!includeurl http://127.0.0.1:1/x.puml', '!include_once /etc/hosts', 'Bob -> Alice : hi'].join('\n');
+      const text = parseSvg(await render(source, 'svg', {}, { safeMode: 'secure' })).documentElement.textContent ?? '';
+      expect(text).toContain('Alice');
+      expect(text).not.toContain('localhost');
+    });
+
+    it('keeps allow-listed stdlib includes', async () => {
+      const text = svgText(await render('!include <C4/C4_Context>\nPerson(p, "Stdlib Person")', 'svg', {}, { safeMode: 'secure' }));
+      expect(text).toContain('Stdlib Person');
+    });
+
+    it('the JVM’s SANDBOX profile still refuses a file include that reaches it', async () => {
+      // Straight to the worker, past the sanitizer: defence in depth.
+      const result = await sharedJvmWorker(ctx).render({ format: 'svg', source: '@startuml\n!include /etc/passwd\n@enduml' });
+      expect(result.ok).toBe(false);
+      if (!result.ok) {
+        expect(result.message).toContain('cannot include /etc/passwd');
+        expect(result.message).not.toContain('root:');
+      }
+    });
+
+    it('safe mode keeps relative includes (PlantUML then resolves them under its profile)', async () => {
+      const err = await rejection(render('Bob -> Alice : hi\n!include missing-local.puml', 'svg', {}, { safeMode: 'safe' }));
+      expect(err).toBeInstanceOf(DiagramSyntaxError);
+      expect((err as Error).message).toContain('missing-local.puml');
+      expect((err as DiagramSyntaxError).line).toBe(2);
+      // The same line is dropped in secure mode, so the diagram renders.
+      expect((await render('Bob -> Alice : hi\n!include missing-local.puml', 'svg', {}, { safeMode: 'secure' })).toString()).toContain('Alice');
+    });
+  });
+
+  describe('failures', () => {
+    it('renders concurrently (pipelined requests)', async () => {
+      const sources = PARTICIPANTS.map((p) => `${p} -> Other${p} : ping`);
+      const outputs = await Promise.all(sources.map((s) => render(s, 'svg')));
+      outputs.forEach((svg, i) => expect(svg.toString()).toContain(`Other${PARTICIPANTS[i]}`));
+    });
+
+    it('a JVM killed mid-render rejects with a 5xx and the next render starts a new JVM', async () => {
+      const worker = sharedJvmWorker(ctx);
+      const pid = worker.pid()!;
+      const slow = render(SLOW_CLASSES, 'svg');
+      await new Promise((r) => setTimeout(r, 300));
+      process.kill(pid, 'SIGKILL');
+      const err = await rejection(slow);
+      expect(err).toBeInstanceOf(EngineCrashedError);
+      expect((err as StudioError).status).toBeGreaterThanOrEqual(500);
+      expect((await render('Bob -> Alice : after crash', 'svg')).toString()).toContain('after crash');
+      expect(worker.pid()).not.toBe(pid);
+      expect(ctx.restarts).toContain('plantuml');
+    });
+
+    it('a JVM killed between renders is replaced on the next render', async () => {
+      const worker = sharedJvmWorker(ctx);
+      const pid = worker.pid()!;
+      process.kill(pid, 'SIGKILL');
+      await new Promise((r) => setTimeout(r, 200));
+      expect(isAlive(pid)).toBe(false);
+      expect((await render('Bob -> Alice : again', 'txt')).toString()).toContain('again');
+      expect(worker.pid()).not.toBe(pid);
+    });
+
+    it('an aborted render rejects at once with the caller’s reason', async () => {
+      const before = new AbortController();
+      before.abort(new StudioError(504, 'too slow'));
+      expect(await rejection(render('Bob -> Alice', 'svg', {}, { signal: before.signal }))).toBe(before.signal.reason);
+
+      const controller = new AbortController();
+      const slow = render(SLOW_CLASSES, 'svg', {}, { signal: controller.signal });
+      await new Promise((r) => setTimeout(r, 200));
+      const abortedAt = performance.now();
+      controller.abort(new StudioError(504, 'deadline'));
+      const err = await rejection(slow);
+      expect(performance.now() - abortedAt).toBeLessThan(100);
+      expect((err as StudioError).message).toBe('deadline');
+      // The JVM is still usable afterwards.
+      expect((await render('Bob -> Alice : next', 'txt')).toString()).toContain('next');
+    });
+
+    it('a render that ignores the cancel past the grace period gets the JVM restarted', async () => {
+      const restarts: string[] = [];
+      const worker = new JvmWorker({ config: ctx.config, logger: ctx.logger, onRestart: (id) => restarts.push(id), warmupRenders: 0, stuckGraceMs: 100 });
+      try {
+        await worker.start();
+        const pid = worker.pid()!;
+        const controller = new AbortController();
+        const slow = worker.render({ format: 'svg', source: SLOW_CLASSES, signal: controller.signal });
+        // In flight on the other thread when the JVM is recycled: resent, not failed.
+        const innocent = worker.render({ format: 'txt', source: SLOW_CLASSES.replace('C0 {', 'Innocent {') });
+        await new Promise((r) => setTimeout(r, 200));
+        controller.abort();
+        await rejection(slow);
+        await new Promise((r) => setTimeout(r, 600));
+        expect(isAlive(pid)).toBe(false);
+        const again = await worker.render({ format: 'txt', source: '@startuml\nA -> B : fresh\n@enduml' });
+        expect(again.ok && again.bytes.toString()).toContain('fresh');
+        expect(worker.pid()).not.toBe(pid);
+        expect(restarts).toEqual(['plantuml']);
+        const resent = await innocent;
+        expect(resent.ok && resent.bytes.toString()).toContain('Innocent');
+      } finally {
+        await worker.stop();
+      }
+    });
+  });
+});
+
+describe('plantuml without Graphviz (Smetana)', () => {
+  const ctx = testContext({}, { graphvizDot: null });
+  const engine = createPlantumlEngine(ctx, { warmupRenders: 0 });
+
+  afterAll(async () => {
+    await engine.stop();
+    await ctx.close();
+  });
+
+  it('draws a class diagram with the built-in layout', async () => {
+    const svg = await engine.render({
+      type: 'plantuml',
+      source: 'class Invoice {\n +total() : Money\n}\nclass Customer\nCustomer "1" -- "*" Invoice : owns',
+      format: 'svg',
+      options: {},
+      safeMode: 'secure',
+      signal: new AbortController().signal,
+    });
+    const text = parseSvg(svg).documentElement.textContent;
+    expect(text).toContain('Invoice');
+    expect(text).toContain('Customer');
+    expect(text).toContain('total()');
+  });
+
+  it('stop() leaves no java process behind, and start() works again', async () => {
+    const worker = sharedJvmWorker(ctx);
+    const pid = worker.pid()!;
+    expect(isAlive(pid)).toBe(true);
+    await engine.stop();
+    expect(isAlive(pid)).toBe(false);
+    expect(javaChildren()).not.toContain(pid);
+    expect(engine.state()).toBe('stopped');
+    await engine.start();
+    expect(engine.state()).toBe('ready');
+    await engine.stop();
+    expect(javaChildren()).toEqual([]);
+  });
+});
