@@ -1,14 +1,12 @@
 /**
  * What the worker-backed engines (graphviz, nomnoml, vega, vegalite, wavedrom, bytefield)
- * share: the DiagramEngine lifecycle around a WorkerHost, SVG -> other format conversion,
- * package versions, and JSON error lines.
+ * share: the DiagramEngine lifecycle around a WorkerHost, SVG -> other format conversion
+ * and package versions.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import JSON5 from 'json5';
 import type { EngineState, OutputFormat } from '../api/types.js';
-import { DiagramSyntaxError } from '../errors.js';
 import { resolveEntry, WorkerHost, type WorkerHostOptions } from '../runtimes/worker-host.js';
 import type { DiagramEngine, EngineContext, EngineOptionSpec, RenderInput } from './engine.js';
 
@@ -112,35 +110,39 @@ export function packageVersion(name: string): string {
   }
 }
 
-/**
- * Parse a JSON diagram (Vega, Vega-Lite). Node's JSON.parse often omits the position, so
- * on failure JSON5 (a superset) re-parses to find the line and column of the mistake.
- */
-export function parseJsonSource(source: string, what: string): unknown {
-  try {
-    return JSON.parse(source);
-  } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    try {
-      JSON5.parse(source);
-    } catch (err5) {
-      const e5 = err5 as { lineNumber?: number; columnNumber?: number; message?: string };
-      if (typeof e5.lineNumber === 'number') {
-        const detail = (e5.message ?? '').replace(/^JSON5:\s*/, '').replace(/\s+at \d+:\d+$/, '');
-        throw new DiagramSyntaxError(`Invalid ${what} JSON at line ${e5.lineNumber}, column ${e5.columnNumber ?? 0}: ${detail}`, {
-          line: e5.lineNumber,
-        });
-      }
-    }
-    const pos = /at position (\d+)/.exec(message)?.[1];
-    const line = pos === undefined ? undefined : lineAt(source, Number(pos));
-    throw new DiagramSyntaxError(`Invalid ${what} JSON: ${message}`, line === undefined ? {} : { line });
-  }
+/** Vega and Vega-Lite: one worker entry, the same formats; Vega-Lite is compiled to Vega first. */
+export function vegaFamilyEngine(ctx: EngineContext, lite: boolean): WorkerEngine {
+  const pkg = lite ? 'vega-lite' : 'vega';
+  const version = packageVersion(pkg);
+  return workerEngine(ctx, {
+    id: lite ? 'vegalite' : 'vega',
+    types: [lite ? 'vegalite' : 'vega'],
+    formats: ['svg', 'png', 'pdf'],
+    worker: new URL('../runtimes/workers/vega.worker.js', import.meta.url),
+    version: () => version,
+    async render(host, input) {
+      const svg = await host.call<string>(
+        'render',
+        { source: input.source, lite, unsafe: input.safeMode === 'unsafe' },
+        { signal: input.signal },
+      );
+      return svgAs(ctx, svg, input.format, { signal: input.signal });
+    },
+  });
 }
 
-/** 1-based line of a character offset. */
-export function lineAt(text: string, offset: number): number {
-  let line = 1;
-  for (let i = 0; i < Math.min(offset, text.length); i++) if (text.charCodeAt(i) === 10) line++;
-  return line;
+/** Engines whose library draws SVG only and takes no options (nomnoml, wavedrom, bytefield). */
+export function svgOnlyEngine(ctx: EngineContext, spec: { id: string; worker: URL; pkg: string }): WorkerEngine {
+  const version = packageVersion(spec.pkg);
+  return workerEngine(ctx, {
+    id: spec.id,
+    types: [spec.id],
+    formats: ['svg'],
+    worker: spec.worker,
+    version: () => version,
+    async render(host, input) {
+      const svg = await host.call<string>('render', { source: input.source }, { signal: input.signal });
+      return Buffer.from(svg, 'utf8');
+    },
+  });
 }

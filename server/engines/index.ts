@@ -3,12 +3,24 @@
  * (like Kroki's Server.java registrations). Routes, /health and /api/engines are all
  * generated from this list.
  */
+import { createBytefieldEngine } from './bytefield.js';
 import { ditaaEngine } from './ditaa.js';
 import type { EngineFactory } from './engine.js';
+import { createGraphvizEngine } from './graphviz.js';
+import { createNomnomlEngine } from './nomnoml.js';
 import { plantumlEngine } from './plantuml.js';
+import { createVegaEngine } from './vega.js';
+import { createVegaLiteEngine } from './vegalite.js';
+import { createWavedromEngine } from './wavedrom.js';
 
 export const ENGINE_FACTORIES: readonly EngineFactory[] = [
   // engines are added here, one import each
   plantumlEngine,
   ditaaEngine,
+  createGraphvizEngine,
+  createNomnomlEngine,
+  createVegaEngine,
+  createVegaLiteEngine,
+  createWavedromEngine,
+  createBytefieldEngine,
 ];

@@ -341,6 +341,7 @@ export function fromWireError(wire: WireError): StudioError {
     case 'BadRequestError':
       return new BadRequestError(wire.message, opts);
     default:
+      if (wire.status !== undefined && wire.status >= 400 && wire.status < 500) return new BadRequestError(wire.message, opts);
       return new StudioError(wire.status ?? 500, wire.message, opts);
   }
 }
