@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -55,7 +56,10 @@ public final class PlantumlWorker {
 
   private final DataOutputStream out;
   private final ExecutorService pool;
+  /** Renders queued or running, by id. */
   private final Map<Integer, Future<?>> running = new ConcurrentHashMap<>();
+  /** Ids whose render has begun on a thread. */
+  private final Set<Integer> started = ConcurrentHashMap.newKeySet();
   private final boolean pdfSupported;
 
   private PlantumlWorker(DataOutputStream out, int threads) {
@@ -120,8 +124,7 @@ public final class PlantumlWorker {
   private void dispatch(DataInputStream frame) throws IOException {
     int kind = frame.readUnsignedByte();
     if (kind == 2) {
-      Future<?> f = running.get(frame.readInt());
-      if (f != null) f.cancel(true);
+      cancel(frame.readInt());
       return;
     }
     if (kind != 1) throw new IOException("unknown frame kind " + kind);
@@ -135,7 +138,26 @@ public final class PlantumlWorker {
     if (f.isDone()) running.remove(id);
   }
 
+  /**
+   * Every render id gets exactly one answer, cancelled or not: the parent counts an
+   * unanswered cancelled render as a hung JVM. A queued render is dropped and answered now;
+   * a running one is interrupted (PlantUML rarely checks) and answers when it ends.
+   */
+  private void cancel(int id) {
+    Future<?> f = running.get(id);
+    if (f == null) return;
+    if (!started.contains(id)) {
+      if (f.cancel(false)) {
+        running.remove(id);
+        trySend(id, STATUS_INTERNAL, -1, "Cancelled before it started", new byte[0]);
+      }
+    } else {
+      f.cancel(true);
+    }
+  }
+
   private void renderAndReply(int id, String format, String config, int flags, String source) {
+    started.add(id);
     try {
       render(id, format, config, flags, source);
     } catch (Throwable t) {
@@ -147,6 +169,7 @@ public final class PlantumlWorker {
       }
     } finally {
       running.remove(id);
+      started.remove(id);
     }
   }
 
@@ -181,7 +204,6 @@ public final class PlantumlWorker {
     FileFormatOption option = new FileFormatOption(fileFormat, (flags & FLAG_NO_METADATA) == 0);
     ByteArrayOutputStream bytes = new ByteArrayOutputStream(16 * 1024);
     diagram.exportDiagram(bytes, 0, option);
-    if (Thread.currentThread().isInterrupted()) return; // cancelled: the caller stopped waiting
     trySend(id, STATUS_OK, -1, "", bytes.toByteArray());
   }
 

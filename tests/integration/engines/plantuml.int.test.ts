@@ -333,6 +333,28 @@ describe('plantuml engine (warm JVM)', () => {
       expect((await render('Bob -> Alice : next', 'txt')).toString()).toContain('next');
     });
 
+    it('cancelling a render still queued in the JVM does not count as a hang', async () => {
+      const restarts: string[] = [];
+      const worker = new JvmWorker({ config: ctx.config, logger: ctx.logger, onRestart: (id) => restarts.push(id), warmupRenders: 0, stuckGraceMs: 100, threads: 1 });
+      try {
+        await worker.start();
+        const pid = worker.pid()!;
+        const busy = worker.render({ format: 'txt', source: SLOW_CLASSES }); // holds the only thread
+        const controller = new AbortController();
+        const queued = worker.render({ format: 'svg', source: '@startuml\nA -> B\n@enduml', signal: controller.signal });
+        await new Promise((r) => setTimeout(r, 100));
+        controller.abort();
+        await rejection(queued);
+        await new Promise((r) => setTimeout(r, 500));
+        expect(worker.pid()).toBe(pid);
+        expect(restarts).toEqual([]);
+        const done = await busy;
+        expect(done.ok).toBe(true);
+      } finally {
+        await worker.stop();
+      }
+    });
+
     it('a render that ignores the cancel past the grace period gets the JVM restarted', async () => {
       const restarts: string[] = [];
       const worker = new JvmWorker({ config: ctx.config, logger: ctx.logger, onRestart: (id) => restarts.push(id), warmupRenders: 0, stuckGraceMs: 100 });
