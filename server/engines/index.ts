@@ -7,6 +7,7 @@ import { createBytefieldEngine } from './bytefield.js';
 import { ditaaEngine } from './ditaa.js';
 import type { EngineFactory } from './engine.js';
 import { createGraphvizEngine } from './graphviz.js';
+import { createMermaidEngine } from './mermaid.js';
 import { createNomnomlEngine } from './nomnoml.js';
 import { plantumlEngine } from './plantuml.js';
 import { createVegaEngine } from './vega.js';
@@ -23,4 +24,5 @@ export const ENGINE_FACTORIES: readonly EngineFactory[] = [
   createVegaLiteEngine,
   createWavedromEngine,
   createBytefieldEngine,
+  createMermaidEngine,
 ];
