@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { findUrl } from '../../server/runtimes/workers/vega-safety.js';
+import { lineAt } from '../../server/runtimes/workers/json-source.js';
+
+describe('Vega secure-mode scan', () => {
+  it('finds a url anywhere: data, nested marks, layers, image encodings', () => {
+    expect(findUrl({ data: { url: 'x' } })).toBe('data.url');
+    expect(findUrl({ data: [{ values: [] }, { url: 'x' }] })).toBe('data[1].url');
+    expect(findUrl({ marks: [{ marks: [{ data: [{ url: 'x' }] }] }] })).toBe('marks[0].marks[0].data[0].url');
+    expect(findUrl({ marks: [{ type: 'image', encode: { enter: { url: { signal: 'u' } } } }] })).toBe('marks[0].encode.enter.url');
+    expect(findUrl({ layer: [{ encoding: { url: { field: 'img' } } }] })).toBe('layer[0].encoding.url');
+  });
+
+  it('lets inline data through', () => {
+    expect(findUrl({ data: { values: [{ url: 1 }] } })).toBe('data.values[0].url');
+    expect(findUrl({ data: { values: [{ a: 'http://example.com' }] }, mark: 'bar' })).toBeNull();
+  });
+
+  it('lineAt counts lines from an offset', () => {
+    expect(lineAt('a\nb\nc', 0)).toBe(1);
+    expect(lineAt('a\nb\nc', 4)).toBe(3);
+  });
+});
