@@ -60,8 +60,8 @@ describe('rasteriser (resvg in a recycled worker)', () => {
     }
     const growthMb = (peak - before) / 1024 / 1024;
     console.log(`rasteriser: RSS before ${(before / 1048576).toFixed(0)} MB, peak growth over 200 renders ${growthMb.toFixed(0)} MB`);
-    // Without recycling resvg keeps ~one 4.3 MB pixmap per render (~860 MB here).
-    expect(growthMb).toBeLessThan(400);
+    // Measured: ~90 MB with recycling every 25 renders, ~290 MB without (resvg keeps native memory).
+    expect(growthMb).toBeLessThan(200);
     expect(rasterizer.host.workerCount()).toBeLessThanOrEqual(1);
   }, 180_000);
 });
