@@ -4,8 +4,8 @@
  * and every PDF, go through the shared headless browser.
  */
 import type { Logger } from 'pino';
-import { EngineUnavailableError } from '../errors.js';
 import type { BrowserPool } from '../runtimes/browser-pool.js';
+import { svgToImage, svgToPdf } from './browser-convert.js';
 import { Rasterizer, type RasterizerOptions } from './rasterizer.js';
 import type { SvgConverter, SvgConvertOptions } from './svg-converter.js';
 
@@ -15,17 +15,9 @@ export function hasForeignObject(svg: string): boolean {
 
 type BrowserTarget = 'png' | 'jpeg' | 'pdf';
 
-/**
- * The one place that reaches the browser-based conversion (server/convert/browser-convert.ts,
- * written by the browser-pool engineer). Until it exists these conversions report 503.
- */
-async function viaBrowser(
-  _browser: BrowserPool,
-  _svg: string,
-  target: BrowserTarget,
-  _opts: SvgConvertOptions & { quality?: number },
-): Promise<Buffer> {
-  throw new EngineUnavailableError(`Converting this SVG to ${target.toUpperCase()} needs the browser, which is not available.`);
+/** The one place that reaches the browser-based conversion (browser-convert.ts). */
+function viaBrowser(browser: BrowserPool, svg: string, target: BrowserTarget, opts: SvgConvertOptions & { quality?: number }): Promise<Buffer> {
+  return target === 'pdf' ? svgToPdf(browser, svg, opts) : svgToImage(browser, svg, target, opts);
 }
 
 export function createSvgConverter(opts: {

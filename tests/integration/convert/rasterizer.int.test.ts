@@ -84,4 +84,14 @@ describe('SVG converter routing', () => {
     expect(pngSize(await converter.toPng(svg))).toEqual({ width: 600, height: 400 });
     expect(jpegSize(await converter.toJpeg(svg))).toEqual({ width: 600, height: 400 });
   });
+
+  it('sends foreignObject SVGs and PDF through the browser', async () => {
+    expect(ctx.browser.state()).not.toBe('ready');
+    const html = `<svg xmlns="http://www.w3.org/2000/svg" width="300" height="120"><foreignObject x="0" y="0" width="300" height="120"><div xmlns="http://www.w3.org/1999/xhtml" style="font-size:20px">HTML label</div></foreignObject></svg>`;
+    expect(pngSize(await converter.toPng(html))).toEqual({ width: 300, height: 120 });
+    expect(ctx.browser.state()).toBe('ready');
+    expect(jpegSize(await converter.toJpeg(html))).toEqual({ width: 300, height: 120 });
+    const pdf = await converter.toPdf(svg);
+    expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+  });
 });

@@ -59,6 +59,11 @@ describe('graphviz engine', () => {
     expect(jpg).toEqual(png1);
   });
 
+  it('renders PDF through the shared browser', async () => {
+    const pdf = await engine.render(renderInput('graphviz', small, 'pdf'));
+    expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+  });
+
   it('applies layout and default attributes; the source still overrides them', async () => {
     const src = 'digraph {\n  a [color=blue];\n  a -> b;\n}';
     const svg = (
