@@ -12,6 +12,7 @@
  * picture of the diagram, so errors never pass as fast renders.
  *
  * Flags: --quick (fewer runs, for trying the script), --no-write (print only),
+ * --built (start the compiled server, `node bin/kroki-studio.js`, instead of tsx),
  * --wait-quiet=SECONDS (first wait up to SECONDS for the 1-minute load average to drop
  * below the CPU count × 0.75, on a shared machine).
  */
@@ -35,7 +36,7 @@ import { BenchClient, checkPicture } from './http-client.js';
 import { loadAverage, loadText, machineFacts, waitForQuiet, type MachineFacts } from './machine.js';
 import { isChromium, processTree, sampleTree, TreeSampler, type PeakMemory, type TreeSample } from './proc-tree.js';
 import { mark, table, writeSection, type Verdict } from './report.js';
-import { startServer, type StartedServer, type StopResult } from './server-process.js';
+import { cliArgs, startServer, type Launch, type StartedServer, type StopResult } from './server-process.js';
 import { ms, summarise, type Summary } from './stats.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -47,6 +48,7 @@ const MMDC = path.join(REPO_ROOT, 'node_modules/.bin/mmdc');
 const argv = new Set(process.argv.slice(2));
 const QUICK = argv.has('--quick');
 const WRITE = !argv.has('--no-write');
+const LAUNCH: Launch = argv.has('--built') ? 'built' : 'tsx';
 const WAIT_QUIET_S = Number([...argv].find((a) => a.startsWith('--wait-quiet='))?.split('=')[1] ?? 0);
 
 const WARMUP = QUICK ? 10 : 30;
@@ -264,7 +266,7 @@ async function phaseDefaultPreload(): Promise<PhaseA> {
   let client: BenchClient | undefined;
   try {
     log('A: starting the server with the default preload (in-process,jvm)');
-    server = await startServer(REPO_ROOT, BASE_ENV);
+    server = await startServer(REPO_ROOT, LAUNCH, BASE_ENV);
     out.listeningMs = server.listeningMs;
     sampler = new TreeSampler(server.pid);
     sampler.start();
@@ -308,7 +310,7 @@ async function phaseAllWarm(): Promise<PhaseB> {
   let client: BenchClient | undefined;
   try {
     log('B: starting the server with STUDIO_PRELOAD=all');
-    server = await startServer(REPO_ROOT, { ...BASE_ENV, STUDIO_PRELOAD: 'all' });
+    server = await startServer(REPO_ROOT, LAUNCH, { ...BASE_ENV, STUDIO_PRELOAD: 'all' });
     out.listeningMs = server.listeningMs;
     sampler = new TreeSampler(server.pid);
     sampler.start();
@@ -494,7 +496,7 @@ function renderReport(run: RunContext, a: PhaseA, b: PhaseB, cold: ColdRow[]): {
           ? '**other work was running on this shared machine, so the numbers below are inflated by CPU contention.**'
           : 'the machine was otherwise quiet.'),
       '',
-      `Method: the real CLI (\`node --import tsx server/cli.ts serve --port 0\`) in a child process, \`STUDIO_CACHE_BYTES=0\` (every answer is checked to be a cache miss), \`STUDIO_ENGINE_POLICY=local\`, no upstream, default log level (one log line per render). ` +
+      `Method: the real CLI (\`node ${cliArgs('.', LAUNCH).join(' ').replace(/\.\//g, '')}\`) in a child process, \`STUDIO_CACHE_BYTES=0\` (every answer is checked to be a cache miss), \`STUDIO_ENGINE_POLICY=local\`, no upstream, default log level (one log line per render). ` +
         `Requests are \`POST /{type}/{format}\` with a text body over a keep-alive connection to 127.0.0.1, timed in the bench process from send to last byte, so HTTP, routing, logging and the client's share of the 2 CPUs are included. ` +
         `Each answer is checked (SVG contains the diagram's labels; PNG has the signature and a plausible size). Warm numbers: ${WARMUP} warm-up renders, then ${RUNS} sequential timed renders per row, on the server started with \`STUDIO_PRELOAD=all\`. ` +
         `Memory: RSS and PSS of every process in the server's tree, read from /proc every 100 ms (PSS every 1 s).`,
@@ -552,7 +554,11 @@ function renderReport(run: RunContext, a: PhaseA, b: PhaseB, cold: ColdRow[]): {
       ],
     ),
   );
-  parts.push('The CLI runs through `tsx` (TypeScript compiled on load), as `npm run dev` does; the built `dist/` start is not measured here.');
+  parts.push(
+    LAUNCH === 'tsx'
+      ? 'The CLI runs through `tsx` (TypeScript compiled on load, cached after the first start), as `npm run dev` does; `npm run bench -- --built` measures the compiled server instead.'
+      : 'The compiled server (`npm run build`, `node bin/kroki-studio.js`) was measured.',
+  );
 
   parts.push('### Memory (whole process tree)');
   const kinds = (s?: TreeSample) =>

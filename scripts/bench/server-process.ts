@@ -27,9 +27,17 @@ export interface StopResult {
 
 const LISTENING = /listening on (http:\/\/[^\s"]+)/;
 
-export async function startServer(repoRoot: string, env: Record<string, string>, timeoutMs = 20_000): Promise<StartedServer> {
+/** How the CLI is started: from TypeScript through tsx (as `npm run dev`), or the build. */
+export type Launch = 'tsx' | 'built';
+
+export function cliArgs(repoRoot: string, launch: Launch): string[] {
+  const entry = launch === 'built' ? [path.join(repoRoot, 'bin/kroki-studio.js')] : ['--import', 'tsx', path.join(repoRoot, 'server/cli.ts')];
+  return [...entry, 'serve', '--port', '0', '--host', '127.0.0.1'];
+}
+
+export async function startServer(repoRoot: string, launch: Launch, env: Record<string, string>, timeoutMs = 30_000): Promise<StartedServer> {
   const spawnedAt = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'server/cli.ts'), 'serve', '--port', '0', '--host', '127.0.0.1'], {
+  const child = spawn(process.execPath, cliArgs(repoRoot, launch), {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
