@@ -37,3 +37,23 @@ bench: setup
 
 clean:
 	rm -rf dist .cache test-results
+
+# ---- container image and stack (owner: container/compose work; see docs/container.md) ----
+# Each target prepares Docker itself (starts dockerd if needed, builds a stand-in base
+# image when the registry is unreachable) and removes what it started, even on failure.
+.PHONY: docker-build docker-test integration-test smoke-test docker-size
+
+docker-build:
+	bash scripts/test-docker.sh build
+
+smoke-test:
+	bash scripts/test-docker.sh smoke
+
+integration-test:
+	bash scripts/test-docker.sh integration
+
+docker-test:
+	bash scripts/test-docker.sh all
+
+docker-size:
+	DOCKER_COMPARE_SIZE=1 bash scripts/test-docker.sh build

@@ -1,9 +1,12 @@
+import vue from '@vitejs/plugin-vue';
 import { defineConfig } from 'vitest/config';
 
 // Three tiers, each its own project so CI can report them separately.
 // Real engines (JVM, Chromium, WASM) start in integration and e2e: generous timeouts,
 // and files run one at a time on a 2-core machine to keep timings honest.
 export default defineConfig({
+  // Renderer component tests import .vue files (they pick happy-dom per file).
+  plugins: [vue()],
   test: {
     projects: [
       {

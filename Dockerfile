@@ -1,0 +1,87 @@
+# Kroki Studio: the headless server (web UI + Kroki-compatible API on :8080).
+#
+# Two stages: `builder` installs every dependency, builds (TypeScript, Java worker, UI)
+# and prunes to production dependencies; `runtime` holds only what the embedded engines
+# need at run time (Chromium, a Java runtime, fonts incl. CJK, tini) plus the built app.
+#
+# Build:  docker build -t kroki-studio .
+# Images are build arguments so a mirror or a locally built base can stand in
+# (scripts/docker/build-base-image.sh builds one when no registry is reachable).
+ARG BASE_IMAGE=node:20-bookworm-slim
+ARG RUNTIME_BASE_IMAGE=${BASE_IMAGE}
+
+# ---------------------------------------------------------------------------- builder
+FROM ${BASE_IMAGE} AS builder
+
+# javac compiles the PlantUML worker class (dist/jvm). The man folder must exist or the
+# JDK's postinst fails on slim images that strip /usr/share/man.
+RUN mkdir -p /usr/share/man/man1 \
+ && apt-get update \
+ && apt-get install -y --no-install-recommends openjdk-17-jdk-headless \
+ && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /build
+ENV PUPPETEER_SKIP_DOWNLOAD=1 \
+    npm_config_audit=false \
+    npm_config_fund=false \
+    npm_config_update_notifier=false
+
+# Networks that intercept TLS: put their CA certificates (*.crt / *.pem) in certs/.
+# They are used by npm in this stage only; the runtime stage never copies them.
+COPY certs/ /tmp/certs/
+RUN find /tmp/certs -maxdepth 1 -type f \( -name '*.crt' -o -name '*.pem' \) -exec cat {} + > /tmp/extra-ca.pem
+
+COPY package.json package-lock.json ./
+RUN if [ -s /tmp/extra-ca.pem ]; then export NODE_EXTRA_CA_CERTS=/tmp/extra-ca.pem; fi \
+ && npm ci --no-audit --no-fund
+
+COPY . .
+RUN npm run build \
+ && npm prune --omit=dev --no-audit --no-fund \
+ && rm -rf node_modules/.cache
+
+# ---------------------------------------------------------------------------- runtime
+FROM ${RUNTIME_BASE_IMAGE} AS runtime
+
+# Chromium renders Mermaid/BPMN/Excalidraw; the JRE runs PlantUML; Noto CJK and DejaVu
+# cover CJK and Latin labels; tini forwards SIGTERM and reaps Chromium's children.
+RUN mkdir -p /usr/share/man/man1 \
+ && apt-get update \
+ && apt-get install -y --no-install-recommends \
+      chromium \
+      openjdk-17-jre-headless \
+      fonts-noto-cjk \
+      fonts-dejavu-core \
+      tini \
+      ca-certificates \
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb /usr/share/doc/* /usr/share/man/* \
+ && groupadd --system --gid 10001 studio \
+ && useradd --system --uid 10001 --gid studio --create-home --home-dir /home/studio --shell /usr/sbin/nologin studio
+
+WORKDIR /app
+# Owned by root and read-only for the app user: the process can write only to its home and /tmp.
+COPY --from=builder /build/package.json /build/package-lock.json ./
+COPY --from=builder /build/node_modules ./node_modules
+COPY --from=builder /build/dist ./dist
+COPY --from=builder /build/bin ./bin
+COPY scripts/docker/healthcheck.mjs ./scripts/docker/healthcheck.mjs
+
+# Every setting can be changed at run time (docker run -e / compose environment).
+ENV NODE_ENV=production \
+    STUDIO_HOST=0.0.0.0 \
+    STUDIO_PORT=8080 \
+    STUDIO_CHROMIUM_PATH=/usr/bin/chromium \
+    STUDIO_JAVA_PATH=/usr/bin/java \
+    KROKI_SAFE_MODE=secure
+
+USER studio:studio
+EXPOSE 8080
+
+# healthy or degraded (upstream Kroki down, local engines fine) counts as healthy for
+# Docker: restarting the app would not bring the upstream back.
+HEALTHCHECK --interval=10s --timeout=5s --start-period=40s --retries=3 \
+  CMD ["node", "/app/scripts/docker/healthcheck.mjs"]
+
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["/usr/bin/tini", "--"]
+CMD ["node", "/app/bin/kroki-studio.js", "serve"]
