@@ -230,10 +230,13 @@ function bundledC4(path: string): string | undefined {
   return C4_FILES.find(([name]) => lower.includes(name))?.[1];
 }
 
-/** A relative path without traversal: no `..` segment, no root, no drive, no scheme. */
+/**
+ * A relative path without traversal: no `..` segment, no root, no drive, no scheme, and (our
+ * addition to Kroki's rule) no `$variable` or `%function()` that would pick the path later.
+ */
 function isSafeRelativePath(path: string): boolean {
   const p = path.replace(/^"(.*)"$/, '$1');
-  if (/^(<|\/|\\|[a-z][a-z0-9+.-]*:)/i.test(p)) return false;
+  if (/^(<|\/|\\|[a-z][a-z0-9+.-]*:)/i.test(p) || /[$%]/.test(p)) return false;
   return !/(^|[/\\])\.\.([/\\!]|$)/.test(p);
 }
 

@@ -178,9 +178,9 @@ describe('sanitizeIncludes', () => {
   });
 
   it('keeps relative paths without traversal in safe mode only', () => {
-    const input = src('!include bar.puml', '!include foo!1', '!includesub fooBar!BASIC', '!include ../secret.puml', '!include a/../../b', '!include /etc/passwd', '!include C:\\x.puml', '!include https://x/y');
-    expect(sanitizeIncludes(input, 'safe')).toBe(src('!include bar.puml', '!include foo!1', '!includesub fooBar!BASIC', '', '', '', '', ''));
-    expect(sanitizeIncludes(input, 'secure')).toBe(src('', '', '', '', '', '', '', ''));
+    const input = src('!include bar.puml', '!include foo!1', '!includesub fooBar!BASIC', '!include ../secret.puml', '!include a/../../b', '!include /etc/passwd', '!include C:\\x.puml', '!include https://x/y', '!include $file', '!include %dirpath()/x');
+    expect(sanitizeIncludes(input, 'safe')).toBe(src('!include bar.puml', '!include foo!1', '!includesub fooBar!BASIC', '', '', '', '', '', '', ''));
+    expect(sanitizeIncludes(input, 'secure')).toBe(src('', '', '', '', '', '', '', '', '', ''));
   });
 
   it('keeps everything in unsafe mode and leaves other lines untouched', () => {

@@ -135,7 +135,8 @@ describe('plantuml engine (warm JVM)', () => {
     times.sort((a, b) => a - b);
     const median = times[Math.floor(times.length / 2)]!;
     console.log(`warm 8-participant sequence → SVG: median ${median.toFixed(1)} ms, p90 ${times[Math.floor(times.length * 0.9)]!.toFixed(1)} ms`);
-    expect(median).toBeLessThan(250);
+    // Loose on purpose (shared, loaded CI cores): a JVM per diagram would be far above it.
+    expect(median).toBeLessThan(400);
   });
 
   it('renders PNG with a plausible size', async () => {
