@@ -354,7 +354,7 @@ export class JvmWorker {
     if (found) return found;
     const javac = findJavac(this.java());
     if (!existsSync(WORKER_SOURCE) || !javac) {
-      throw new EngineUnavailableError(this.available().ok ? 'The PlantUML worker class is missing.' : (this.available() as { reason: string }).reason);
+      throw new EngineUnavailableError(`The PlantUML worker class is missing and cannot be compiled here (no javac or no ${WORKER_CLASS}.java); run "npm run build" with a JDK.`);
     }
     if (!this.compiling) {
       this.compiling = (async () => {
