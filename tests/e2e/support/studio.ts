@@ -68,14 +68,17 @@ export async function newStudioPage(browser: Browser, url: string, options: { co
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  (page as Page & { pageErrors?: string[] }).pageErrors = errors;
+  uncaught.set(page, errors);
   await page.goto(url);
   await page.locator('.cm-content').waitFor();
   return { context, page };
 }
 
+const uncaught = new WeakMap<Page, string[]>();
+
+/** Uncaught exceptions the page threw since it was opened. */
 export function pageErrors(page: Page): string[] {
-  return (page as Page & { pageErrors?: string[] }).pageErrors ?? [];
+  return uncaught.get(page) ?? [];
 }
 
 /** Replaces the editor text: most of it pasted, the last line typed key by key. */
