@@ -126,6 +126,12 @@ interface PhaseA {
   error?: string;
 }
 
+interface BuiltStartup {
+  listeningMs?: number;
+  firstGraphvizMs?: number;
+  error?: string;
+}
+
 interface PhaseB {
   listeningMs?: number;
   enginesReady?: EngineStates;
@@ -303,6 +309,32 @@ async function phaseDefaultPreload(): Promise<PhaseA> {
   return out;
 }
 
+/**
+ * Start-up of the compiled server (what `npm start` and the container run), when a build
+ * exists: only the time to the first Graphviz answer.
+ */
+async function phaseBuiltStartup(): Promise<BuiltStartup | undefined> {
+  if (LAUNCH === 'built' || !existsSync(path.join(REPO_ROOT, 'dist/server/cli.js'))) return undefined;
+  const out: BuiltStartup = {};
+  let server: StartedServer | undefined;
+  let client: BenchClient | undefined;
+  try {
+    log('A2: starting the compiled server (dist/) with the default preload');
+    server = await startServer(REPO_ROOT, 'built', BASE_ENV);
+    out.listeningMs = server.listeningMs;
+    client = new BenchClient(server.baseUrl);
+    out.firstGraphvizMs = await timeToFirstRender(client, server, GRAPHVIZ_SMALL, 15_000);
+    log(`A2: first Graphviz render ${ms(out.firstGraphvizMs)} ms after spawn`);
+  } catch (err) {
+    out.error = errorText(err);
+    log(`A2: ERROR ${out.error}`);
+  } finally {
+    client?.close();
+    if (server) await server.stop();
+  }
+  return out;
+}
+
 async function phaseAllWarm(): Promise<PhaseB> {
   const out: PhaseB = { firstRenderErrors: [], warm: [], load: [] };
   let server: StartedServer | undefined;
@@ -374,6 +406,17 @@ async function phaseColdTools(): Promise<ColdRow[]> {
 
 // ---------------------------------------------------------------------------- report
 
+/** The same tools on a quiet machine (engine-baselines.md): a check on this run's noise. */
+const COLD_BASELINES: Record<string, string> = {
+  dot: '9.9 / 11.3 ms',
+  'plantuml jar': '464 / 495 ms',
+  mmdc: '1324 / 1236 ms',
+};
+
+function ratioText(r: number): string {
+  return `${r < 10 ? r.toFixed(1) : r.toFixed(0)}×`;
+}
+
 interface Target {
   name: string;
   measured: string;
@@ -394,7 +437,7 @@ function mbText(bytes: number | null | undefined): string {
   return bytes === null || bytes === undefined ? '—' : `${(bytes / MB).toFixed(0)} MB`;
 }
 
-function buildTargets(a: PhaseA, b: PhaseB, cold: ColdRow[]): Target[] {
+function buildTargets(a: PhaseA, built: BuiltStartup | undefined, b: PhaseB, cold: ColdRow[]): Target[] {
   const targets: Target[] = [];
   const warmTarget = (type: string, what: string, limit: number) => {
     const row = warmFor(b, type, 'svg');
@@ -415,7 +458,7 @@ function buildTargets(a: PhaseA, b: PhaseB, cold: ColdRow[]): Target[] {
     const ratio = c.summary && studio ? c.summary.median / studio : undefined;
     targets.push({
       name: `Studio faster than \`${c.tool.name}\` (${c.tool.diagram.type})`,
-      measured: ratio ? `${ratio.toFixed(1)}× faster (${ms(c.summary!.median)} vs ${ms(studio!)} ms)` : `error: ${c.error ?? 'Studio side missing'}`,
+      measured: ratio ? `${ratioText(ratio)} faster (${ms(c.summary!.median)} vs ${ms(studio!)} ms)` : `error: ${c.error ?? 'Studio side missing'}`,
       limit: '> 1×',
       verdict: ratio === undefined ? 'NOT MEASURED' : ratio > 1 ? 'PASS' : 'FAIL',
     });
@@ -427,6 +470,13 @@ function buildTargets(a: PhaseA, b: PhaseB, cold: ColdRow[]): Target[] {
     limit: '≤ 1000 ms',
     verdict: verdictLe(a.firstGraphvizMs, 1000),
   });
+  if (built)
+    targets.push({
+      name: 'Start-up, compiled server (`node bin/kroki-studio.js serve`): spawn → first Graphviz SVG answered',
+      measured: built.firstGraphvizMs !== undefined ? `${ms(built.firstGraphvizMs)} ms` : `error: ${built.error ?? 'not run'}`,
+      limit: '≤ 1000 ms',
+      verdict: verdictLe(built.firstGraphvizMs, 1000),
+    });
   const allReady = b.enginesReady?.allReady && b.firstRenderErrors.length === 0;
   targets.push({
     name: 'Start-up (STUDIO_PRELOAD=all): spawn → every engine ready and one render each',
@@ -481,8 +531,8 @@ interface RunContext {
   totalSeconds: number;
 }
 
-function renderReport(run: RunContext, a: PhaseA, b: PhaseB, cold: ColdRow[]): { markdown: string; targets: Target[] } {
-  const targets = buildTargets(a, b, cold);
+function renderReport(run: RunContext, a: PhaseA, built: BuiltStartup | undefined, b: PhaseB, cold: ColdRow[]): { markdown: string; targets: Target[] } {
+  const targets = buildTargets(a, built, b, cold);
   const { facts, totalSeconds } = run;
   const parts: string[] = [];
   parts.push('## Server benchmark');
@@ -521,7 +571,7 @@ function renderReport(run: RunContext, a: PhaseA, b: PhaseB, cold: ColdRow[]): {
   parts.push('### Studio against the per-diagram tools (same diagrams, same run)');
   parts.push(
     table(
-      ['tool (new process per diagram)', 'diagram', 'tool median ms', 'tool p95 ms', 'runs', 'Studio median ms', 'Studio faster by'],
+      ['tool (new process per diagram)', 'diagram', 'tool median ms', 'tool p95 ms', 'runs', 'Studio median ms', 'Studio faster by', 'tool median in engine-baselines.md'],
       cold.map((c) => {
         const studio = warmFor(b, c.tool.diagram.type, 'svg')?.summary;
         return c.summary
@@ -532,9 +582,10 @@ function renderReport(run: RunContext, a: PhaseA, b: PhaseB, cold: ColdRow[]): {
               ms(c.summary.p95),
               String(c.summary.n),
               studio ? ms(studio.median) : '—',
-              studio ? `${(c.summary.median / studio.median).toFixed(0)}×` : '—',
+              studio ? ratioText(c.summary.median / studio.median) : '—',
+              COLD_BASELINES[c.tool.name] ?? '',
             ]
-          : [`\`${c.tool.command}\``, c.tool.diagram.label, `error: ${c.error}`, '', '0', studio ? ms(studio.median) : '—', '—'];
+          : [`\`${c.tool.command}\``, c.tool.diagram.label, `error: ${c.error}`, '', '0', studio ? ms(studio.median) : '—', '—', COLD_BASELINES[c.tool.name] ?? ''];
       }),
     ),
   );
@@ -548,6 +599,12 @@ function renderReport(run: RunContext, a: PhaseA, b: PhaseB, cold: ColdRow[]): {
         ['default preload (in-process,jvm)', '"listening on" printed', a.listeningMs !== undefined ? ms(a.listeningMs) : '—'],
         ['default preload', 'first Graphviz SVG answered', a.firstGraphvizMs !== undefined ? ms(a.firstGraphvizMs) : '—'],
         ['default preload', `in-process + JVM engines ready (${states(a.jvmReady)})`, a.jvmReady ? ms(a.jvmReady.ms) : '—'],
+        ...(built
+          ? [
+              ['compiled server (dist/), default preload', '"listening on" printed', built.listeningMs !== undefined ? ms(built.listeningMs) : '—'],
+              ['compiled server (dist/), default preload', 'first Graphviz SVG answered', built.firstGraphvizMs !== undefined ? ms(built.firstGraphvizMs) : built.error ?? '—'],
+            ]
+          : []),
         ['STUDIO_PRELOAD=all', '"listening on" printed', b.listeningMs !== undefined ? ms(b.listeningMs) : '—'],
         ['STUDIO_PRELOAD=all', `every engine reports ready (${states(b.enginesReady)})`, b.enginesReady ? ms(b.enginesReady.ms) : '—'],
         ['STUDIO_PRELOAD=all', 'then one checked render per engine done', b.allWarmMs !== undefined ? ms(b.allWarmMs) : '—'],
@@ -556,7 +613,7 @@ function renderReport(run: RunContext, a: PhaseA, b: PhaseB, cold: ColdRow[]): {
   );
   parts.push(
     LAUNCH === 'tsx'
-      ? 'The CLI runs through `tsx` (TypeScript compiled on load, cached after the first start), as `npm run dev` does; `npm run bench -- --built` measures the compiled server instead.'
+      ? `The CLI runs through \`tsx\` (TypeScript compiled on load, cached after the first start), as \`npm run dev\` does; ${built ? 'the compiled server was also timed to its first Graphviz answer' : 'no build was found in dist/, so the compiled start (`npm start`) was not timed'}. \`npm run bench -- --built\` runs the whole benchmark on the compiled server.`
       : 'The compiled server (`npm run build`, `node bin/kroki-studio.js`) was measured.',
   );
 
@@ -628,10 +685,11 @@ async function main(): Promise<void> {
   const waitedS = WAIT_QUIET_S > 0 ? await waitForQuiet(facts.cpus * 0.75, WAIT_QUIET_S, (l) => log(`waiting for a quieter machine (load ${l.toFixed(2)})`)) : 0;
   const loadBefore = loadAverage();
   const a = await phaseDefaultPreload();
+  const built = await phaseBuiltStartup();
   const b = await phaseAllWarm();
   const cold = await phaseColdTools();
   const run: RunContext = { facts, loadBefore, loadAfter: loadAverage(), waitedS, totalSeconds: (performance.now() - started) / 1000 };
-  const { markdown, targets } = renderReport(run, a, b, cold);
+  const { markdown, targets } = renderReport(run, a, built, b, cold);
   process.stdout.write(`\n${markdown}`);
   if (WRITE) {
     writeSection(DOCS_FILE, markdown);
