@@ -79,6 +79,10 @@ const LAUNCH_ARGS = [
   '--dns-prefetch-disable',
   '--hide-scrollbars',
   '--mute-audio',
+  // Chromium's Local Network Access checks would stop pages reaching loopback/intranet
+  // hosts even in safe mode `unsafe`, where Kroki lets diagrams load such images. The
+  // request interception below is the network policy, the same in every mode.
+  '--disable-features=LocalNetworkAccessChecks,LocalNetworkAccessChecksWebSockets',
 ];
 const LAUNCH_TIMEOUT_MS = 30_000;
 /** Bound for warm-up work that no request signal covers. */
@@ -104,6 +108,9 @@ interface Lease {
   uses: number;
   allowNetwork: boolean;
   broken: boolean;
+  /** Rejects when the page's renderer crashes (Playwright may leave calls pending). */
+  readonly crashed: Promise<never>;
+  markCrashed(): void;
 }
 
 type Waiter = { resolve(lease: Lease | null): void; reject(err: unknown): void };
@@ -203,7 +210,7 @@ export class BrowserPool {
     let reusable = false;
     try {
       signal.throwIfAborted();
-      const result = await settleFirst(work(lease.page), signal, lease.session.lost);
+      const result = await settleFirst(work(lease.page), signal, Promise.race([lease.session.lost, lease.crashed]));
       reusable = true;
       return result;
     } catch (err) {
@@ -411,7 +418,22 @@ export class BrowserPool {
         deviceScaleFactor: 1,
         acceptDownloads: false,
       });
-      const lease: Lease = { kind, session, context, page: undefined as unknown as Page, uses: 0, allowNetwork: false, broken: false };
+      let markCrashed = noop;
+      const crashed = new Promise<never>((_, reject) => {
+        markCrashed = () => reject(new EngineCrashedError('The browser page crashed during the render; it is replaced for the next render.'));
+      });
+      crashed.catch(noop);
+      const lease: Lease = {
+        kind,
+        session,
+        context,
+        page: undefined as unknown as Page,
+        uses: 0,
+        allowNetwork: false,
+        broken: false,
+        crashed,
+        markCrashed,
+      };
       try {
         await context.route('**/*', (route) => this.routeRequest(lease, route));
         await context.routeWebSocket(/.*/, (ws) => {
@@ -422,6 +444,7 @@ export class BrowserPool {
         (lease as { page: Page }).page = page;
         page.on('crash', () => {
           lease.broken = true;
+          lease.markCrashed();
         });
         if (kind.entry) await page.goto(ASSET_ORIGIN + kind.entry, { waitUntil: 'load' });
         if (kind.prepare) await kind.prepare(page);
