@@ -186,7 +186,11 @@ export class EngineRegistry {
 
 /** Settle as soon as the signal aborts, even if the engine is slow to notice. */
 function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
+  if (signal.aborted) {
+    // The work was already started: its own rejection must not go unhandled (it would crash the process).
+    work.catch(() => undefined);
+    return Promise.reject(signal.reason);
+  }
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });
