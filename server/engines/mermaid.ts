@@ -94,6 +94,8 @@ class MermaidEngine implements DiagramEngine {
 
   available(): { ok: true } | { ok: false; reason: string } {
     if (!existsSync(MERMAID_BUNDLE)) return { ok: false, reason: `The Mermaid library is missing (${MERMAID_BUNDLE}).` };
+    if (!existsSync(path.join(ASSETS_DIR, 'mermaid.html')))
+      return { ok: false, reason: `The Mermaid page is missing (${ASSETS_DIR}); the build must copy server/runtimes/browser-assets.` };
     return this.ctx.browser.available();
   }
 
