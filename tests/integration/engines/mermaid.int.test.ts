@@ -182,6 +182,8 @@ describe('mermaid engine', () => {
 
   it('runs no script from the diagram in strict security (labels, click callbacks)', async () => {
     const hostile = [
+      // Directives cannot lift the security settings (Mermaid's `secure` list, plus dompurifyConfig).
+      '%%{init: {"securityLevel": "loose", "secure": [], "dompurifyConfig": {"ADD_TAGS": ["script"], "ADD_ATTR": ["onerror"]}}}%%',
       'flowchart TD',
       '  A["<img src=x onerror=\'window.__pwned=1\'> Hostile"] --> B["<script>window.__pwned=2</script>Second"]',
       '  B --> C["<a href=\'javascript:window.__pwned=3\'>link</a>"]',

@@ -166,6 +166,23 @@ describe('browser pool', () => {
     expect(tag).toBe('probe page');
   });
 
+  it('a page stuck in a busy loop is closed on timeout and the kind keeps working', async () => {
+    let stuckPage: import('playwright-core').Page | undefined;
+    const stuck = pool.withPage(probe, { signal: AbortSignal.timeout(300) }, (page) => {
+      stuckPage = page;
+      return page.evaluate(() => {
+        for (;;) {
+          // spin: the renderer never returns
+        }
+      });
+    });
+    await expect(stuck).rejects.toMatchObject({ name: 'TimeoutError' });
+    await expect.poll(() => stuckPage!.isClosed(), { timeout: 10_000 }).toBe(true);
+    const titles = await Promise.all([1, 2].map(() => pool.withPage(probe, { signal: signal() }, (page) => page.title())));
+    expect(titles).toEqual(['probe page', 'probe page']);
+    expect(pool.stats().kinds.probe!.open).toBeLessThanOrEqual(2);
+  });
+
   it('a page crash is reported as EngineCrashedError and the page is replaced', async () => {
     let crashed: import('playwright-core').Page | undefined;
     const err = await pool
