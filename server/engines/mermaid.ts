@@ -4,78 +4,105 @@
  * PNG is a screenshot of the SVG inside the same page (HTML labels survive, transparent
  * background like Kroki); PDF goes through the browser's printing.
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { Page } from 'playwright-core';
-import type { EngineState, OutputFormat } from '../api/types.js';
-import { PACKAGE_ROOT } from '../config.js';
-import { svgToPdf } from '../convert/browser-convert.js';
-import { BadRequestError, DiagramSyntaxError } from '../errors.js';
-import type { PageKind } from '../runtimes/browser-pool.js';
-import type { DiagramEngine, EngineContext, EngineFactory, RenderInput } from './engine.js';
-import { mermaidConfigFor } from './mermaid-config.js';
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Page } from "playwright-core";
+import type { EngineState, OutputFormat } from "../api/types.js";
+import { PACKAGE_ROOT } from "../config.js";
+import { svgToPdf } from "../convert/browser-convert.js";
+import { BadRequestError, DiagramSyntaxError } from "../errors.js";
+import type { PageKind } from "../runtimes/browser-pool.js";
+import type {
+  DiagramEngine,
+  EngineContext,
+  EngineFactory,
+  RenderInput,
+} from "./engine.js";
+import { mermaidConfigFor } from "./mermaid-config.js";
 
 const require = createRequire(import.meta.url);
 const here = path.dirname(fileURLToPath(import.meta.url));
-const MERMAID_PACKAGE = path.dirname(require.resolve('mermaid/package.json'));
-const MERMAID_BUNDLE = path.join(MERMAID_PACKAGE, 'dist', 'mermaid.min.js');
-const MERMAID_VERSION = (require('mermaid/package.json') as { version: string }).version;
+const MERMAID_PACKAGE = path.dirname(require.resolve("mermaid/package.json"));
+const MERMAID_BUNDLE = path.join(MERMAID_PACKAGE, "dist", "mermaid.min.js");
+const MERMAID_VERSION = (require("mermaid/package.json") as { version: string })
+  .version;
 /** Next to the sources in development; a build must copy the folder beside runtimes/ (see report). */
-const ASSETS_DIR = [path.join(here, '..', 'runtimes', 'browser-assets'), path.join(PACKAGE_ROOT, 'server', 'runtimes', 'browser-assets')].find((dir) =>
-  existsSync(path.join(dir, 'mermaid.html')),
-) ?? path.join(here, '..', 'runtimes', 'browser-assets');
+const ASSETS_DIR =
+  [
+    path.join(here, "..", "runtimes", "browser-assets"),
+    path.join(PACKAGE_ROOT, "server", "runtimes", "browser-assets"),
+  ].find((dir) => existsSync(path.join(dir, "mermaid.html"))) ??
+  path.join(here, "..", "runtimes", "browser-assets");
 
 /** What `window.studioMermaid.render` returns in the page (see browser-assets/mermaid-page.js). */
-type PageRenderResult = { ok: true; svg: string; width: number; height: number } | { ok: false; message: string; line?: number };
+type PageRenderResult =
+  | { ok: true; svg: string; width: number; height: number }
+  | { ok: false; message: string; line?: number };
 
 interface MermaidWindow {
   studioMermaid: {
     ready: boolean;
-    render(source: string, config: Record<string, unknown>, keepOnStage: boolean): Promise<PageRenderResult>;
+    render(
+      source: string,
+      config: Record<string, unknown>,
+      keepOnStage: boolean,
+    ): Promise<PageRenderResult>;
   };
 }
 
 /** The pooled Mermaid page: our HTML plus the library, served from disk. */
 export function mermaidPageKind(maxPages: number): PageKind {
   return {
-    id: 'mermaid',
+    id: "mermaid",
     maxPages,
     javaScript: true,
-    entry: '/mermaid/index.html',
+    entry: "/mermaid/index.html",
     assets: {
-      '/mermaid/index.html': path.join(ASSETS_DIR, 'mermaid.html'),
-      '/mermaid/mermaid-page.js': path.join(ASSETS_DIR, 'mermaid-page.js'),
-      '/vendor/mermaid.min.js': MERMAID_BUNDLE,
+      "/mermaid/index.html": path.join(ASSETS_DIR, "mermaid.html"),
+      "/mermaid/mermaid-page.js": path.join(ASSETS_DIR, "mermaid-page.js"),
+      "/vendor/mermaid.min.js": MERMAID_BUNDLE,
     },
     // Long-lived pages accumulate library state; a fresh page now and then bounds it.
     maxUses: 2000,
     async prepare(page: Page) {
-      const ready = await page.evaluate(() => (window as unknown as Partial<MermaidWindow>).studioMermaid?.ready === true);
-      if (!ready) throw new Error('the Mermaid page loaded but the library did not initialise');
+      const ready = await page.evaluate(
+        () =>
+          (window as unknown as Partial<MermaidWindow>).studioMermaid?.ready ===
+          true,
+      );
+      if (!ready)
+        throw new Error(
+          "the Mermaid page loaded but the library did not initialise",
+        );
     },
   };
 }
 
 class MermaidEngine implements DiagramEngine {
-  readonly id = 'mermaid';
-  readonly types = ['mermaid'] as const;
-  readonly formats: readonly OutputFormat[] = ['png', 'svg', 'pdf'];
-  readonly runtime = 'browser' as const;
+  readonly id = "mermaid";
+  readonly types = ["mermaid"] as const;
+  readonly formats: readonly OutputFormat[] = ["png", "svg", "pdf"];
+  readonly runtime = "browser" as const;
   readonly concurrency: number;
   readonly options = [
-    { name: 'theme', description: 'Mermaid theme: default, neutral, dark, forest, base.', kind: 'string' },
     {
-      name: '<config-key>',
-      description: 'Any Mermaid config key, kebab-case, nested with "_" (e.g. flowchart_curve=basis, er_title-top-margin=10).',
-      kind: 'string',
+      name: "theme",
+      description: "Mermaid theme: default, neutral, dark, forest, base.",
+      kind: "string",
+    },
+    {
+      name: "<config-key>",
+      description:
+        'Any Mermaid config key, kebab-case, nested with "_" (e.g. flowchart_curve=basis, er_title-top-margin=10).',
+      kind: "string",
     },
   ] as const;
 
   private readonly kind: PageKind;
   private starting: Promise<void> | null = null;
-  private startState: EngineState = 'idle';
+  private startState: EngineState = "idle";
 
   constructor(private readonly ctx: EngineContext) {
     this.concurrency = ctx.config.mermaidPages;
@@ -83,9 +110,13 @@ class MermaidEngine implements DiagramEngine {
   }
 
   state(): EngineState {
-    if (this.startState !== 'ready') return this.startState;
+    if (this.startState !== "ready") return this.startState;
     const pool = this.ctx.browser.state();
-    return pool === 'stopped' ? 'stopped' : pool === 'failed' ? 'failed' : 'ready';
+    return pool === "stopped"
+      ? "stopped"
+      : pool === "failed"
+        ? "failed"
+        : "ready";
   }
 
   version(): string {
@@ -93,20 +124,27 @@ class MermaidEngine implements DiagramEngine {
   }
 
   available(): { ok: true } | { ok: false; reason: string } {
-    if (!existsSync(MERMAID_BUNDLE)) return { ok: false, reason: `The Mermaid library is missing (${MERMAID_BUNDLE}).` };
-    if (!existsSync(path.join(ASSETS_DIR, 'mermaid.html')))
-      return { ok: false, reason: `The Mermaid page is missing (${ASSETS_DIR}); the build must copy server/runtimes/browser-assets.` };
+    if (!existsSync(MERMAID_BUNDLE))
+      return {
+        ok: false,
+        reason: `The Mermaid library is missing (${MERMAID_BUNDLE}).`,
+      };
+    if (!existsSync(path.join(ASSETS_DIR, "mermaid.html")))
+      return {
+        ok: false,
+        reason: `The Mermaid page is missing (${ASSETS_DIR}); the build must copy server/runtimes/browser-assets.`,
+      };
     return this.ctx.browser.available();
   }
 
   start(): Promise<void> {
     this.starting ??= (async () => {
-      this.startState = 'starting';
+      this.startState = "starting";
       try {
         await this.ctx.browser.warm(this.kind);
-        this.startState = 'ready';
+        this.startState = "ready";
       } catch (err) {
-        this.startState = 'failed';
+        this.startState = "failed";
         this.starting = null;
         throw err;
       }
@@ -117,33 +155,60 @@ class MermaidEngine implements DiagramEngine {
   async render(input: RenderInput): Promise<Buffer> {
     const limit = this.ctx.config.mermaidMaxTextSize;
     if (input.source.length > limit)
-      throw new BadRequestError(`Maximum text size in diagram exceeded: ${input.source.length} characters, the limit is ${limit}.`);
-    const config = mermaidConfigFor(input.options, input.safeMode, limit);
-    const picture = input.format === 'png';
-    const result = await this.ctx.browser.withPage(this.kind, { signal: input.signal, allowNetwork: input.safeMode === 'unsafe' }, async (page) => {
-      const rendered = await page.evaluate(
-        ([source, cfg, keep]) => (window as unknown as MermaidWindow).studioMermaid.render(source, cfg, keep),
-        [input.source, config, picture] as const,
+      throw new BadRequestError(
+        `Maximum text size in diagram exceeded: ${input.source.length} characters, the limit is ${limit}.`,
       );
-      if (!rendered.ok) throw syntaxError(rendered.message, rendered.line);
-      const png = picture ? await page.locator('#stage > svg').screenshot({ type: 'png', omitBackground: true, animations: 'disabled' }) : null;
-      return { svg: rendered.svg, png };
-    });
+    const config = mermaidConfigFor(input.options, input.safeMode, limit);
+    const picture = input.format === "png";
+    const result = await this.ctx.browser.withPage(
+      this.kind,
+      { signal: input.signal, allowNetwork: input.safeMode === "unsafe" },
+      async (page) => {
+        const rendered = await page.evaluate(
+          ([source, cfg, keep]) =>
+            (window as unknown as MermaidWindow).studioMermaid.render(
+              source,
+              cfg,
+              keep,
+            ),
+          [input.source, config, picture] as const,
+        );
+        if (!rendered.ok) throw syntaxError(rendered.message, rendered.line);
+        const png = picture
+          ? await page
+              .locator("#stage > svg")
+              .screenshot({
+                type: "png",
+                omitBackground: true,
+                animations: "disabled",
+              })
+          : null;
+        return { svg: rendered.svg, png };
+      },
+    );
     if (result.png) return result.png;
-    if (input.format === 'pdf') return svgToPdf(this.ctx.browser, result.svg, { signal: input.signal });
-    return Buffer.from(result.svg, 'utf8');
+    if (input.format === "pdf")
+      return svgToPdf(this.ctx.browser, result.svg, { signal: input.signal });
+    return Buffer.from(result.svg, "utf8");
   }
 
   async stop(): Promise<void> {
     // The browser belongs to the shared pool (stopped with the engine context).
     this.starting = null;
-    this.startState = 'stopped';
+    this.startState = "stopped";
   }
 }
 
-function syntaxError(message: string, line: number | undefined): DiagramSyntaxError {
+function syntaxError(
+  message: string,
+  line: number | undefined,
+): DiagramSyntaxError {
   const clean = message.trim().slice(0, 2000);
-  return new DiagramSyntaxError(clean || 'Mermaid could not parse the diagram.', line !== undefined && line > 0 ? { line } : {});
+  return new DiagramSyntaxError(
+    clean || "Mermaid could not parse the diagram.",
+    line !== undefined && line > 0 ? { line } : {},
+  );
 }
 
-export const createMermaidEngine: EngineFactory = (ctx) => new MermaidEngine(ctx);
+export const createMermaidEngine: EngineFactory = (ctx) =>
+  new MermaidEngine(ctx);

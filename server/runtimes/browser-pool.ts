@@ -16,12 +16,22 @@
  * memo and every page are dropped, in-flight work rejects with EngineCrashedError, the
  * restart is counted, and the next caller relaunches.
  */
-import { accessSync, constants as fsConstants, readFileSync } from 'node:fs';
-import { chromium, type Browser, type BrowserContext, type Page, type Route } from 'playwright-core';
-import type { Logger } from 'pino';
-import type { EngineState } from '../api/types.js';
-import type { StudioConfig } from '../config.js';
-import { EngineCrashedError, EngineUnavailableError, StudioError } from '../errors.js';
+import { accessSync, constants as fsConstants, readFileSync } from "node:fs";
+import {
+  chromium,
+  type Browser,
+  type BrowserContext,
+  type Page,
+  type Route,
+} from "playwright-core";
+import type { Logger } from "pino";
+import type { EngineState } from "../api/types.js";
+import type { StudioConfig } from "../config.js";
+import {
+  EngineCrashedError,
+  EngineUnavailableError,
+  StudioError,
+} from "../errors.js";
 
 export interface BrowserPoolOptions {
   config: StudioConfig;
@@ -64,25 +74,25 @@ export interface BrowserPoolStats {
 }
 
 /** Pages load their own files from this origin; no real host ever answers it. */
-export const ASSET_ORIGIN = 'http://studio-assets.invalid';
+export const ASSET_ORIGIN = "http://studio-assets.invalid";
 
 const LAUNCH_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-dev-shm-usage', // containers often have a 64 MB /dev/shm
-  '--disable-domain-reliability',
-  '--no-pings',
-  '--dns-prefetch-disable',
-  '--hide-scrollbars',
-  '--mute-audio',
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+  "--disable-dev-shm-usage", // containers often have a 64 MB /dev/shm
+  "--disable-domain-reliability",
+  "--no-pings",
+  "--dns-prefetch-disable",
+  "--hide-scrollbars",
+  "--mute-audio",
   // Chromium's Local Network Access checks would stop pages reaching loopback/intranet
   // hosts even in safe mode `unsafe`, where Kroki lets diagrams load such images. The
   // request interception below is the network policy, the same in every mode.
-  '--disable-features=LocalNetworkAccessChecks,LocalNetworkAccessChecksWebSockets',
+  "--disable-features=LocalNetworkAccessChecks,LocalNetworkAccessChecksWebSockets",
 ];
 const LAUNCH_TIMEOUT_MS = 30_000;
 /** Bound for warm-up work that no request signal covers. */
@@ -94,9 +104,8 @@ interface Session {
   readonly browser: Browser;
   readonly pid: number | null;
   readonly version: string;
-  /** Rejects when this browser goes away, so in-flight work can stop waiting on it. */
-  readonly lost: Promise<never>;
-  markLost(err: StudioError): void;
+  /** Trips when this browser goes away, so in-flight work can stop waiting on it. */
+  readonly lost: Tripwire;
   intentionalClose: boolean;
 }
 
@@ -108,12 +117,14 @@ interface Lease {
   uses: number;
   allowNetwork: boolean;
   broken: boolean;
-  /** Rejects when the page's renderer crashes (Playwright may leave calls pending). */
-  readonly crashed: Promise<never>;
-  markCrashed(): void;
+  /** Trips when the page's renderer crashes (Playwright may leave calls pending). */
+  readonly crashed: Tripwire;
 }
 
-type Waiter = { resolve(lease: Lease | null): void; reject(err: unknown): void };
+type Waiter = {
+  resolve(lease: Lease | null): void;
+  reject(err: unknown): void;
+};
 
 interface KindState {
   kind: PageKind;
@@ -134,7 +145,7 @@ export class BrowserPool {
   private sessionCount = 0;
   /** Bumped whenever a browser is dropped; page counts taken before it are void. */
   private epoch = 0;
-  private currentState: EngineState = 'idle';
+  private currentState: EngineState = "idle";
   private lastVersion: string | null = null;
   private restartCount = 0;
   private readonly kinds = new Map<string, KindState>();
@@ -152,11 +163,19 @@ export class BrowserPool {
 
   available(): { ok: true } | { ok: false; reason: string } {
     const exe = this.config.chromiumPath;
-    if (!exe) return { ok: false, reason: 'No Chromium found. Install chromium or set STUDIO_CHROMIUM_PATH.' };
+    if (!exe)
+      return {
+        ok: false,
+        reason:
+          "No Chromium found. Install chromium or set STUDIO_CHROMIUM_PATH.",
+      };
     try {
       accessSync(exe, fsConstants.X_OK);
     } catch {
-      return { ok: false, reason: `Chromium at ${exe} is not executable. Set STUDIO_CHROMIUM_PATH.` };
+      return {
+        ok: false,
+        reason: `Chromium at ${exe} is not executable. Set STUDIO_CHROMIUM_PATH.`,
+      };
     }
     return { ok: true };
   }
@@ -172,9 +191,20 @@ export class BrowserPool {
   }
 
   stats(): BrowserPoolStats {
-    const kinds: BrowserPoolStats['kinds'] = {};
-    for (const [id, ks] of this.kinds) kinds[id] = { open: ks.open, idle: ks.idle.length, waiting: ks.waiters.length };
-    return { state: this.currentState, pid: this.pid(), version: this.version(), restarts: this.restartCount, kinds };
+    const kinds: BrowserPoolStats["kinds"] = {};
+    for (const [id, ks] of this.kinds)
+      kinds[id] = {
+        open: ks.open,
+        idle: ks.idle.length,
+        waiting: ks.waiters.length,
+      };
+    return {
+      state: this.currentState,
+      pid: this.pid(),
+      version: this.version(),
+      restarts: this.restartCount,
+      kinds,
+    };
   }
 
   /** Launch Chromium (memoised: concurrent callers share one launch). */
@@ -187,9 +217,21 @@ export class BrowserPool {
     const ks = this.register(kind);
     if (ks.open > 0) return;
     const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(new EngineUnavailableError(`Warming the ${kind.id} page took over ${WARM_TIMEOUT_MS} ms.`)), WARM_TIMEOUT_MS);
+    const timer = setTimeout(
+      () =>
+        deadline.abort(
+          new EngineUnavailableError(
+            `Warming the ${kind.id} page took over ${WARM_TIMEOUT_MS} ms.`,
+          ),
+        ),
+      WARM_TIMEOUT_MS,
+    );
     try {
-      await this.withPage(kind, { signal: deadline.signal }, async () => undefined);
+      await this.withPage(
+        kind,
+        { signal: deadline.signal },
+        async () => undefined,
+      );
     } finally {
       clearTimeout(timer);
     }
@@ -200,7 +242,11 @@ export class BrowserPool {
    * syntax error) leaves the page reusable; any other failure, an abort or a crash
    * closes it. Rejects with `signal.reason` when the signal aborts first.
    */
-  async withPage<T>(kind: PageKind, opts: WithPageOptions, work: (page: Page) => Promise<T>): Promise<T> {
+  async withPage<T>(
+    kind: PageKind,
+    opts: WithPageOptions,
+    work: (page: Page) => Promise<T>,
+  ): Promise<T> {
     const { signal } = opts;
     signal.throwIfAborted();
     const ks = this.register(kind);
@@ -210,13 +256,19 @@ export class BrowserPool {
     let reusable = false;
     try {
       signal.throwIfAborted();
-      const result = await settleFirst(work(lease.page), signal, Promise.race([lease.session.lost, lease.crashed]));
+      const result = await settleFirst(work(lease.page), signal, [
+        lease.session.lost,
+        lease.crashed,
+      ]);
       reusable = true;
       return result;
     } catch (err) {
       reusable = err instanceof StudioError && !signal.aborted && !lease.broken;
       if (lease.broken && !(err instanceof StudioError) && !signal.aborted)
-        throw new EngineCrashedError('The browser page crashed during the render; it is replaced for the next render.', { cause: err });
+        throw new EngineCrashedError(
+          "The browser page crashed during the render; it is replaced for the next render.",
+          { cause: err },
+        );
       throw err;
     } finally {
       lease.allowNetwork = false;
@@ -228,7 +280,7 @@ export class BrowserPool {
   async stop(): Promise<void> {
     const launching = this.launching;
     this.launching = null;
-    const stopped = new EngineUnavailableError('The browser was stopped.');
+    const stopped = new EngineUnavailableError("The browser was stopped.");
     for (const ks of this.kinds.values()) {
       for (const w of ks.waiters.splice(0)) w.reject(stopped);
     }
@@ -241,7 +293,7 @@ export class BrowserPool {
         killProcessGroup(session.pid);
       }
     }
-    this.currentState = 'stopped';
+    this.currentState = "stopped";
   }
 
   // ---- browser lifecycle ----
@@ -259,10 +311,10 @@ export class BrowserPool {
   private async launch(): Promise<Session> {
     const avail = this.available();
     if (!avail.ok) {
-      this.currentState = 'failed';
+      this.currentState = "failed";
       throw new EngineUnavailableError(avail.reason);
     }
-    this.currentState = 'starting';
+    this.currentState = "starting";
     const started = Date.now();
     let browser: Browser;
     try {
@@ -273,39 +325,55 @@ export class BrowserPool {
         timeout: LAUNCH_TIMEOUT_MS,
       });
     } catch (err) {
-      this.currentState = 'failed';
-      this.logger.error({ err }, 'chromium failed to launch');
-      throw new EngineUnavailableError(`Chromium failed to start: ${firstLine(err)}`, { cause: err });
+      this.currentState = "failed";
+      this.logger.error({ err }, "chromium failed to launch");
+      throw new EngineUnavailableError(
+        `Chromium failed to start: ${firstLine(err)}`,
+        { cause: err },
+      );
     }
     const pid = await browserPid(browser);
-    let markLost: (err: StudioError) => void = noop;
-    const lost = new Promise<never>((_, reject) => {
-      markLost = reject;
-    });
-    lost.catch(noop);
-    const session: Session = { id: ++this.sessionCount, browser, pid, version: browser.version(), lost, markLost, intentionalClose: false };
-    browser.on('disconnected', () => this.onDisconnected(session));
+    const session: Session = {
+      id: ++this.sessionCount,
+      browser,
+      pid,
+      version: browser.version(),
+      lost: new Tripwire(),
+      intentionalClose: false,
+    };
+    browser.on("disconnected", () => this.onDisconnected(session));
     this.session = session;
     this.lastVersion = session.version;
-    this.currentState = 'ready';
-    this.logger.info({ pid, version: session.version, ms: Date.now() - started }, 'chromium launched');
+    this.currentState = "ready";
+    this.logger.info(
+      { pid, version: session.version, ms: Date.now() - started },
+      "chromium launched",
+    );
     return session;
   }
 
   private onDisconnected(session: Session): void {
     if (session.intentionalClose || this.session !== session) return;
     this.restartCount++;
-    this.logger.warn({ pid: session.pid }, 'chromium exited unexpectedly; it relaunches on the next render');
-    this.dropSession(session, new EngineCrashedError('The browser crashed during the render; it restarts for the next render.'));
+    this.logger.warn(
+      { pid: session.pid },
+      "chromium exited unexpectedly; it relaunches on the next render",
+    );
+    this.dropSession(
+      session,
+      new EngineCrashedError(
+        "The browser crashed during the render; it restarts for the next render.",
+      ),
+    );
     if (this.launching) this.launching = null;
-    this.currentState = 'idle';
+    this.currentState = "idle";
     killProcessGroup(session.pid);
-    this.onRestart('browser');
+    this.onRestart("browser");
   }
 
   /** Forget a session: fail its in-flight work, drop its pages, let waiters start afresh. */
   private dropSession(session: Session, reason: StudioError): void {
-    session.markLost(reason);
+    session.lost.trip(reason);
     if (this.session === session) this.session = null;
     this.epoch++;
     for (const ks of this.kinds.values()) {
@@ -363,7 +431,10 @@ export class BrowserPool {
     }
   }
 
-  private waitForPage(ks: KindState, signal: AbortSignal): Promise<Lease | null> {
+  private waitForPage(
+    ks: KindState,
+    signal: AbortSignal,
+  ): Promise<Lease | null> {
     return new Promise<Lease | null>((resolve, reject) => {
       const onAbort = () => {
         const i = ks.waiters.indexOf(waiter);
@@ -372,16 +443,16 @@ export class BrowserPool {
       };
       const waiter: Waiter = {
         resolve: (lease) => {
-          signal.removeEventListener('abort', onAbort);
+          signal.removeEventListener("abort", onAbort);
           resolve(lease);
         },
         reject: (err) => {
-          signal.removeEventListener('abort', onAbort);
+          signal.removeEventListener("abort", onAbort);
           reject(err);
         },
       };
       ks.waiters.push(waiter);
-      signal.addEventListener('abort', onAbort, { once: true });
+      signal.addEventListener("abort", onAbort, { once: true });
     });
   }
 
@@ -398,7 +469,10 @@ export class BrowserPool {
       void closeLease(lease); // its browser is gone; counts were reset with the session
       return;
     }
-    const keep = reusable && !lease.broken && lease.uses < (ks.kind.maxUses ?? Number.POSITIVE_INFINITY);
+    const keep =
+      reusable &&
+      !lease.broken &&
+      lease.uses < (ks.kind.maxUses ?? Number.POSITIVE_INFINITY);
     if (keep) {
       if (!this.wakeOne(ks, lease)) ks.idle.push(lease);
       return;
@@ -408,21 +482,19 @@ export class BrowserPool {
     this.wakeOne(ks, null);
   }
 
-  private async createLease(kind: PageKind, signal: AbortSignal): Promise<Lease> {
+  private async createLease(
+    kind: PageKind,
+    signal: AbortSignal,
+  ): Promise<Lease> {
     const build = (async (): Promise<Lease> => {
       const session = await this.ensureBrowser();
       const context = await session.browser.newContext({
         javaScriptEnabled: kind.javaScript,
-        serviceWorkers: 'block',
+        serviceWorkers: "block",
         viewport: DEFAULT_VIEWPORT,
         deviceScaleFactor: 1,
         acceptDownloads: false,
       });
-      let markCrashed = noop;
-      const crashed = new Promise<never>((_, reject) => {
-        markCrashed = () => reject(new EngineCrashedError('The browser page crashed during the render; it is replaced for the next render.'));
-      });
-      crashed.catch(noop);
       const lease: Lease = {
         kind,
         session,
@@ -431,22 +503,29 @@ export class BrowserPool {
         uses: 0,
         allowNetwork: false,
         broken: false,
-        crashed,
-        markCrashed,
+        crashed: new Tripwire(),
       };
       try {
-        await context.route('**/*', (route) => this.routeRequest(lease, route));
+        await context.route("**/*", (route) => this.routeRequest(lease, route));
         await context.routeWebSocket(/.*/, (ws) => {
           if (lease.allowNetwork) ws.connectToServer();
-          else void ws.close({ code: 1008, reason: 'network blocked' }).catch(noop);
+          else
+            void ws
+              .close({ code: 1008, reason: "network blocked" })
+              .catch(noop);
         });
         const page = await context.newPage();
         (lease as { page: Page }).page = page;
-        page.on('crash', () => {
+        page.on("crash", () => {
           lease.broken = true;
-          lease.markCrashed();
+          lease.crashed.trip(
+            new EngineCrashedError(
+              "The browser page crashed during the render; it is replaced for the next render.",
+            ),
+          );
         });
-        if (kind.entry) await page.goto(ASSET_ORIGIN + kind.entry, { waitUntil: 'load' });
+        if (kind.entry)
+          await page.goto(ASSET_ORIGIN + kind.entry, { waitUntil: "load" });
         if (kind.prepare) await kind.prepare(page);
         return lease;
       } catch (err) {
@@ -455,13 +534,19 @@ export class BrowserPool {
       }
     })();
     try {
-      const sessionLost = this.session?.lost ?? new Promise<never>(noop);
-      return await settleFirst(build, signal, sessionLost);
+      return await settleFirst(
+        build,
+        signal,
+        this.session ? [this.session.lost] : [],
+      );
     } catch (err) {
       // The caller gave up (or the browser died): close the page whenever it appears.
       build.then(closeLease, noop);
       if (err instanceof StudioError || signal.aborted) throw err;
-      throw new EngineUnavailableError(`Could not open a ${kind.id} page in the browser: ${firstLine(err)}`, { cause: err });
+      throw new EngineUnavailableError(
+        `Could not open a ${kind.id} page in the browser: ${firstLine(err)}`,
+        { cause: err },
+      );
     }
   }
 
@@ -470,11 +555,16 @@ export class BrowserPool {
     try {
       if (url.startsWith(`${ASSET_ORIGIN}/`)) {
         const file = lease.kind.assets?.[new URL(url).pathname];
-        if (!file) return await route.fulfill({ status: 404, body: 'not found' });
-        return await route.fulfill({ status: 200, contentType: contentTypeOf(file), body: this.readAsset(file) });
+        if (!file)
+          return await route.fulfill({ status: 404, body: "not found" });
+        return await route.fulfill({
+          status: 200,
+          contentType: contentTypeOf(file),
+          body: this.readAsset(file),
+        });
       }
       if (lease.allowNetwork) return await route.continue();
-      return await route.abort('blockedbyclient');
+      return await route.abort("blockedbyclient");
     } catch {
       // The page may close while a request is pending; nothing left to answer.
     }
@@ -492,14 +582,62 @@ export class BrowserPool {
 
 // ---- helpers ----
 
-/** Settles with `work`, unless the signal aborts or the browser is lost first. */
-function settleFirst<T>(work: Promise<T>, signal: AbortSignal, lost: Promise<never>): Promise<T> {
+/**
+ * A one-shot alarm with removable listeners. (A promise would do, but every render
+ * would then add a reaction to the session's promise that lives as long as the browser.)
+ */
+class Tripwire {
+  private readonly listeners = new Set<(err: StudioError) => void>();
+  private error: StudioError | null = null;
+
+  trip(err: StudioError): void {
+    if (this.error) return;
+    this.error = err;
+    for (const l of [...this.listeners]) l(err);
+    this.listeners.clear();
+  }
+
+  /** Calls `listener` once when tripped (at once if already); returns an unsubscribe. */
+  watch(listener: (err: StudioError) => void): () => void {
+    if (this.error) {
+      listener(this.error);
+      return noop;
+    }
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}
+
+/** Settles with `work`, unless the signal aborts or a tripwire (browser/page lost) trips first. */
+function settleFirst<T>(
+  work: Promise<T>,
+  signal: AbortSignal,
+  tripwires: readonly Tripwire[],
+): Promise<T> {
   work.catch(noop); // a losing `work` may still reject later (e.g. when its page closes)
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    const done = () => signal.removeEventListener('abort', onAbort);
+    const unwatch: (() => void)[] = [];
+    let settled = false;
+    const done = () => {
+      settled = true;
+      signal.removeEventListener("abort", onAbort);
+      for (const u of unwatch) u();
+    };
+    const onAbort = () => {
+      done();
+      reject(signal.reason);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    for (const t of tripwires) {
+      if (settled) break; // an already-tripped wire rejected synchronously
+      unwatch.push(
+        t.watch((err) => {
+          done();
+          reject(err);
+        }),
+      );
+    }
     work.then(
       (v) => {
         done();
@@ -510,10 +648,6 @@ function settleFirst<T>(work: Promise<T>, signal: AbortSignal, lost: Promise<nev
         reject(e);
       },
     );
-    lost.catch((e: unknown) => {
-      done();
-      reject(e);
-    });
   });
 }
 
@@ -524,9 +658,11 @@ async function closeLease(lease: Lease): Promise<void> {
 async function browserPid(browser: Browser): Promise<number | null> {
   try {
     const cdp = await browser.newBrowserCDPSession();
-    const info = (await cdp.send('SystemInfo.getProcessInfo')) as { processInfo: { type: string; id: number }[] };
+    const info = (await cdp.send("SystemInfo.getProcessInfo")) as {
+      processInfo: { type: string; id: number }[];
+    };
     await cdp.detach().catch(noop);
-    return info.processInfo.find((p) => p.type === 'browser')?.id ?? null;
+    return info.processInfo.find((p) => p.type === "browser")?.id ?? null;
   } catch {
     return null;
   }
@@ -537,24 +673,25 @@ async function browserPid(browser: Browser): Promise<number | null> {
  * is the browser pid: killing the group ends zygotes and renderers that outlived it.
  */
 function killProcessGroup(pid: number | null): void {
-  if (!pid || process.platform === 'win32') return;
+  if (!pid || process.platform === "win32") return;
   try {
-    process.kill(-pid, 'SIGKILL');
+    process.kill(-pid, "SIGKILL");
   } catch {
     // ESRCH: nothing left, which is the normal case after a clean close.
   }
 }
 
 function contentTypeOf(file: string): string {
-  if (file.endsWith('.html')) return 'text/html; charset=utf-8';
-  if (file.endsWith('.js') || file.endsWith('.mjs')) return 'text/javascript; charset=utf-8';
-  if (file.endsWith('.css')) return 'text/css; charset=utf-8';
-  if (file.endsWith('.json')) return 'application/json';
-  if (file.endsWith('.woff2')) return 'font/woff2';
-  return 'application/octet-stream';
+  if (file.endsWith(".html")) return "text/html; charset=utf-8";
+  if (file.endsWith(".js") || file.endsWith(".mjs"))
+    return "text/javascript; charset=utf-8";
+  if (file.endsWith(".css")) return "text/css; charset=utf-8";
+  if (file.endsWith(".json")) return "application/json";
+  if (file.endsWith(".woff2")) return "font/woff2";
+  return "application/octet-stream";
 }
 
 function firstLine(err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err);
-  return msg.split('\n')[0] ?? msg;
+  return msg.split("\n")[0] ?? msg;
 }

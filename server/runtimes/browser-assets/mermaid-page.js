@@ -1,39 +1,45 @@
 // Runs inside the pooled Mermaid page. The server calls window.studioMermaid.render()
 // once per diagram; the library stays loaded between renders.
-'use strict';
+"use strict";
 (function () {
-  const DIAGRAM_ID = 'mermaid-diagram';
+  const DIAGRAM_ID = "mermaid-diagram";
 
   function lineOf(err, message) {
     const m = /\bline (\d+)/i.exec(message);
     if (m) return Number(m[1]);
     const first = err && err.hash && err.hash.loc && err.hash.loc.first_line;
-    return typeof first === 'number' ? first : undefined;
+    return typeof first === "number" ? first : undefined;
   }
 
   async function render(source, config, keepOnStage) {
-    const stage = document.getElementById('stage');
+    const stage = document.getElementById("stage");
     stage.replaceChildren();
     // Mermaid leaves its scratch element behind when a render fails.
-    for (const id of [DIAGRAM_ID, 'd' + DIAGRAM_ID, 'i' + DIAGRAM_ID]) document.getElementById(id)?.remove();
+    for (const id of [DIAGRAM_ID, "d" + DIAGRAM_ID, "i" + DIAGRAM_ID])
+      document.getElementById(id)?.remove();
     let svgText;
     try {
       mermaid.initialize(config);
       svgText = (await mermaid.render(DIAGRAM_ID, source)).svg;
     } catch (err) {
-      const message = String((err && err.message) || err || 'Mermaid could not render the diagram');
+      const message = String(
+        (err && err.message) || err || "Mermaid could not render the diagram",
+      );
       return { ok: false, message, line: lineOf(err, message) };
     }
     // Mermaid returns HTML-serialised markup (<br>, &nbsp;, unclosed <img>). Parsing it
     // into the page and serialising it as XML gives well-formed SVG for any consumer.
     stage.innerHTML = svgText;
-    const svg = stage.querySelector('svg');
-    if (!svg) return { ok: false, message: 'Mermaid produced no SVG' };
+    const svg = stage.querySelector("svg");
+    if (!svg) return { ok: false, message: "Mermaid produced no SVG" };
     const xml = new XMLSerializer().serializeToString(svg);
     const box = svg.getBoundingClientRect();
     if (!keepOnStage) stage.replaceChildren();
     return { ok: true, svg: xml, width: box.width, height: box.height };
   }
 
-  window.studioMermaid = Object.freeze({ render: render, ready: typeof mermaid !== 'undefined' });
+  window.studioMermaid = Object.freeze({
+    render: render,
+    ready: typeof mermaid !== "undefined",
+  });
 })();
