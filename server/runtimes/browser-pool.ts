@@ -17,13 +17,9 @@
  * restart is counted, and the next caller relaunches.
  */
 import { accessSync, constants as fsConstants, readFileSync } from "node:fs";
-import {
-  chromium,
-  type Browser,
-  type BrowserContext,
-  type Page,
-  type Route,
-} from "playwright-core";
+// Types only: playwright-core itself is loaded on first launch, because importing it
+// costs 0.3-2 s and the server must answer Graphviz within a second of starting.
+import type { Browser, BrowserContext, Page, Route } from "playwright-core";
 import type { Logger } from "pino";
 import type { EngineState } from "../api/types.js";
 import type { StudioConfig } from "../config.js";
@@ -318,6 +314,7 @@ export class BrowserPool {
     const started = Date.now();
     let browser: Browser;
     try {
+      const { chromium } = await import("playwright-core");
       browser = await chromium.launch({
         executablePath: this.config.chromiumPath!,
         headless: true,
