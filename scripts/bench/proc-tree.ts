@@ -75,8 +75,8 @@ export interface TreeSample {
   rssBytes: number;
   pssBytes: number | null;
   processes: number;
-  /** RSS bytes and process count per kind (node, java, chromium, ...). */
-  byKind: Record<string, { bytes: number; count: number }>;
+  /** RSS bytes, PSS bytes (when sampled) and process count per kind (node, java, chromium, ...). */
+  byKind: Record<string, { bytes: number; count: number; pss?: number }>;
 }
 
 function kindOf(p: ProcInfo): string {
@@ -88,7 +88,7 @@ function kindOf(p: ProcInfo): string {
 
 export function sampleTree(rootPid: number, withPss: boolean): TreeSample {
   const tree = processTree(rootPid);
-  const byKind: Record<string, { bytes: number; count: number }> = {};
+  const byKind: Record<string, { bytes: number; count: number; pss?: number }> = {};
   let pss: number | null = withPss ? 0 : null;
   for (const p of tree) {
     const k = (byKind[kindOf(p)] ??= { bytes: 0, count: 0 });
@@ -103,6 +103,8 @@ export function sampleTree(rootPid: number, withPss: boolean): TreeSample {
         break;
       }
       pss! += v;
+      const k = byKind[kindOf(p)]!;
+      k.pss = (k.pss ?? 0) + v;
     }
   }
   return { rssBytes: tree.reduce((s, p) => s + p.rssBytes, 0), pssBytes: pss, processes: tree.length, byKind };

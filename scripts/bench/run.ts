@@ -413,6 +413,14 @@ const COLD_BASELINES: Record<string, string> = {
   mmdc: '1324 / 1236 ms',
 };
 
+/** `dot -Tsvg` is a stable native workload: its slow-down against the quiet baseline shows contention. */
+function contentionNote(cold: ColdRow[]): string {
+  const dot = cold.find((c) => c.tool.name === 'dot')?.summary?.median;
+  if (dot === undefined) return '';
+  const factor = dot / 10.6;
+  return ` As a yardstick, \`dot -Tsvg\` took ${ms(dot)} ms in this run against 9.9–11.3 ms on the quiet machine of engine-baselines.md (${factor.toFixed(1)}×).`;
+}
+
 function ratioText(r: number): string {
   return `${r < 10 ? r.toFixed(1) : r.toFixed(0)}×`;
 }
@@ -544,7 +552,8 @@ function renderReport(run: RunContext, a: PhaseA, built: BuiltStartup | undefine
         `Load average (1 / 5 / 15 min) ${loadText(run.loadBefore)} at the start${run.waitedS >= 1 ? ` (after waiting ${run.waitedS.toFixed(0)} s for a quieter machine)` : ''} and ${loadText(run.loadAfter)} at the end: ` +
         (Math.max(run.loadBefore[0]!, run.loadAfter[0]!) > facts.cpus
           ? '**other work was running on this shared machine, so the numbers below are inflated by CPU contention.**'
-          : 'the machine was otherwise quiet.'),
+          : 'the machine was otherwise quiet.') +
+        contentionNote(cold),
       '',
       `Method: the real CLI (\`node ${cliArgs('.', LAUNCH).join(' ').replace(/\.\//g, '')}\`) in a child process, \`STUDIO_CACHE_BYTES=0\` (every answer is checked to be a cache miss), \`STUDIO_ENGINE_POLICY=local\`, no upstream, default log level (one log line per render). ` +
         `Requests are \`POST /{type}/{format}\` with a text body over a keep-alive connection to 127.0.0.1, timed in the bench process from send to last byte, so HTTP, routing, logging and the client's share of the 2 CPUs are included. ` +
@@ -624,6 +633,10 @@ function renderReport(run: RunContext, a: PhaseA, built: BuiltStartup | undefine
           .map(([k, v]) => `${k}${v.count > 1 ? ` ×${v.count}` : ''} ${mbText(v.bytes)}`)
           .join(', ')
       : '—';
+  const pssKinds = (s: TreeSample) =>
+    Object.entries(s.byKind)
+      .map(([k, v]) => `${k} ${mbText(v.pss)}`)
+      .join(', ');
   parts.push(
     table(
       ['server', 'peak RSS sum', 'RSS by process kind at the peak', 'peak PSS sum', 'samples'],
@@ -635,7 +648,7 @@ function renderReport(run: RunContext, a: PhaseA, built: BuiltStartup | undefine
   );
   if (b.finalSample)
     parts.push(
-      `At the end of the load (all engines warm): RSS sum ${mbText(b.finalSample.rssBytes)}, PSS sum ${mbText(b.finalSample.pssBytes)}, ${b.finalSample.processes} processes (${kinds(b.finalSample)}). ` +
+      `At the end of the load (all engines warm): RSS sum ${mbText(b.finalSample.rssBytes)}, PSS sum ${mbText(b.finalSample.pssBytes)}, ${b.finalSample.processes} processes (RSS: ${kinds(b.finalSample)}; PSS: ${pssKinds(b.finalSample)}). ` +
         'RSS counts pages shared between Chromium\'s processes once per process; PSS splits them, so it is the fairer total.',
     );
 
