@@ -15,6 +15,10 @@ export interface StudioAutomation {
   activeDocument(): { name: string; type: string; source: string } | null;
   /** Renders completed since load (successful ones). */
   renderCount(): number;
+  /** The render delay in force now (the setting, raised for slow engines). */
+  effectiveDebounceMs(): number;
+  /** Request time (send -> whole answer received) of the picture on screen. */
+  lastRequestMs(): number | null;
 }
 
 declare global {
@@ -38,5 +42,7 @@ export function installAutomation(pinia: Pinia): void {
       return d ? { name: d.name, type: d.type, source: d.source } : null;
     },
     renderCount: () => preview.renderCount,
+    effectiveDebounceMs: () => preview.effectiveDebounceMs,
+    lastRequestMs: () => active()?.picture?.durationMs ?? null,
   });
 }

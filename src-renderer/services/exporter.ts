@@ -37,17 +37,21 @@ function loadImage(url: string): Promise<HTMLImageElement> {
   });
 }
 
-/** Intrinsic size from the SVG's width/height or viewBox (images report 0 otherwise). */
+/**
+ * Intrinsic size from the root element's width/height or viewBox (images report 0
+ * otherwise). Reads only the opening <svg> tag: this runs for every new picture, and
+ * parsing a large Mermaid SVG into a DOM just for two numbers costs milliseconds.
+ */
 export function svgSize(svgText: string): { width: number; height: number } {
-  const doc = new DOMParser().parseFromString(svgText, 'image/svg+xml');
-  const svg = doc.documentElement;
+  const tag = /<svg\b[^>]*>/i.exec(svgText)?.[0] ?? '';
+  const attr = (name: string): string | null => new RegExp(`\\s${name}\\s*=\\s*["']([^"']*)["']`, 'i').exec(tag)?.[1] ?? null;
   const number = (v: string | null): number => {
     const n = v ? Number.parseFloat(v) : Number.NaN;
-    return v && !v.endsWith('%') && Number.isFinite(n) && n > 0 ? n : 0;
+    return v && !v.trim().endsWith('%') && Number.isFinite(n) && n > 0 ? n : 0;
   };
-  let width = number(svg.getAttribute('width'));
-  let height = number(svg.getAttribute('height'));
-  const viewBox = svg.getAttribute('viewBox')?.split(/[\s,]+/).map(Number);
+  let width = number(attr('width'));
+  let height = number(attr('height'));
+  const viewBox = attr('viewBox')?.trim().split(/[\s,]+/).map(Number);
   if ((!width || !height) && viewBox && viewBox.length === 4) {
     width ||= viewBox[2]!;
     height ||= viewBox[3]!;

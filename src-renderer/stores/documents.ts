@@ -135,8 +135,9 @@ export const useDocumentsStore = defineStore('documents', () => {
     const wasEmpty = doc.source.trim() === '';
     doc.type = canonical;
     if (wasEmpty) doc.source = firstExample(canonical)?.source ?? '';
-    if (doc.savedSource === null && /^untitled(-\d+)?\.[\w.]+$/.test(doc.name)) {
-      doc.name = uniqueName(`untitled${defaultExtension(canonical)}`);
+    const extension = defaultExtension(canonical);
+    if (doc.savedSource === null && /^untitled(-\d+)?\.[\w.]+$/.test(doc.name) && !doc.name.endsWith(extension)) {
+      doc.name = uniqueName(`untitled${extension}`);
     }
     doc.updatedAt = Date.now();
   }

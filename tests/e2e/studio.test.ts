@@ -248,9 +248,19 @@ describe('documents', () => {
     // Undo in tab 1 undoes tab 1's typing, not tab 2's.
     await page.locator('.cm-content').click();
     await page.keyboard.press('Control+z');
-    expect(await editorText(page)).not.toContain('Second');
+    const undone = await editorText(page);
+    expect(undone).not.toBe('digraph { First -> One }');
+    expect(undone).not.toContain('Second');
+    await page.keyboard.press('Control+Shift+z');
+    expect(await editorText(page)).toBe('digraph { First -> One }');
+    // Tab 2 kept its own history: undo there reverts tab 2's typing.
     await page.locator('[role="tab"]').nth(1).click();
     await expect.poll(() => editorText(page)).toBe('digraph { Second -> Two }');
+    await page.locator('.cm-content').click();
+    await page.keyboard.press('Control+z');
+    const undone2 = await editorText(page);
+    expect(undone2).not.toBe('digraph { Second -> Two }');
+    expect(undone2).not.toContain('First');
     await closeAll();
   });
 

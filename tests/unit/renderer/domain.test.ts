@@ -128,3 +128,13 @@ describe('shortcuts', () => {
     expect(shortcutFor({ code: 'KeyN', ctrlKey: false, metaKey: false, altKey: false, shiftKey: false })).toBeUndefined();
   });
 });
+
+describe('svgSize', () => {
+  it('reads width/height in px or pt, or falls back to the viewBox', async () => {
+    const { svgSize } = await import('../../../src-renderer/services/exporter');
+    expect(svgSize('<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="119px" height="130px"><g/></svg>')).toEqual({ width: 119, height: 130 });
+    expect(svgSize('<svg width="62pt" height="116pt" viewBox="0 0 62 116">')).toEqual({ width: 62, height: 116 });
+    expect(svgSize('<svg id="m" width="100%" viewBox="-8 -8 240.5 300" style="max-width: 240px;">')).toEqual({ width: 240.5, height: 300 });
+    expect(svgSize('<svg>')).toEqual({ width: 300, height: 150 });
+  });
+});

@@ -210,3 +210,16 @@ describe('HTTP error bodies', () => {
     expect(parseErrorBody(503, 'Error 503: Service Unavailable')).toMatchObject({ status: 503, line: null });
   });
 });
+
+describe('document names', () => {
+  it('follow the type of an unsaved document without renaming it against itself', () => {
+    const docs = useDocumentsStore();
+    const doc = docs.active!;
+    docs.setType(doc.id, 'plantuml');
+    expect(doc.name).toBe('untitled.puml');
+    docs.setType(doc.id, 'plantuml');
+    expect(doc.name).toBe('untitled.puml');
+    const other = docs.create({ type: 'plantuml' });
+    expect(other.name).toBe('untitled-2.puml');
+  });
+});
