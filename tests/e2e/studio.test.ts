@@ -377,6 +377,58 @@ describe('keyboard, theme, layout', () => {
   });
 });
 
+describe('contrast', () => {
+  /** WCAG contrast of every visible text element against its effective background. */
+  const lowContrast = (page: Page) =>
+    page.evaluate(() => {
+      const parse = (c: string): number[] => (c.match(/[\d.]+/g) ?? []).map(Number);
+      const luminance = ([r, g, b]: number[]): number => {
+        const lin = (v: number) => {
+          const s = v / 255;
+          return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+        };
+        return 0.2126 * lin(r!) + 0.7152 * lin(g!) + 0.0722 * lin(b!);
+      };
+      const background = (el: Element | null): number[] => {
+        for (let e = el; e; e = e.parentElement) {
+          const c = parse(getComputedStyle(e).backgroundColor);
+          if (c.length === 3 || (c.length === 4 && c[3]! > 0.9)) return c.slice(0, 3);
+        }
+        return [255, 255, 255];
+      };
+      const failures: string[] = [];
+      let checked = 0;
+      const selector = 'button, select, label, [role="tab"] .name, .statusbar span, .badge, .zoom, .brand, .cm-line, .cm-gutterElement';
+      for (const el of document.querySelectorAll<HTMLElement>(selector)) {
+        if (!el.offsetParent || !el.textContent?.trim() || el.closest('dialog:not([open])')) continue;
+        const style = getComputedStyle(el);
+        const fg = parse(style.color);
+        const bg = background(el);
+        const [l1, l2] = [luminance(fg), luminance(bg)].sort((a, b) => b - a);
+        const ratio = (l1! + 0.05) / (l2! + 0.05);
+        checked += 1;
+        // Disabled controls are exempt (WCAG 1.4.3).
+        if (ratio < 4.5 && !(el as HTMLButtonElement).disabled) failures.push(`${el.tagName}.${el.className} "${el.textContent.trim().slice(0, 20)}": ${ratio.toFixed(2)}`);
+      }
+      return { failures, checked };
+    });
+
+  it('keeps text at 4.5:1 or better in the light and the dark theme', async () => {
+    for (const scheme of ['light', 'dark'] as const) {
+      const page = await open({ colorScheme: scheme });
+      requireLocal('graphviz');
+      await selectType(page, 'graphviz');
+      await typeDiagram(page, 'digraph { A -> B }');
+      await waitForPreview(page, (s) => s.includes('A'));
+      expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe(scheme);
+      const { failures, checked } = await lowContrast(page);
+      expect(checked, 'text elements checked').toBeGreaterThan(20);
+      expect(failures, `${scheme} theme`).toEqual([]);
+      await closeAll();
+    }
+  });
+});
+
 describe('safe display', () => {
   const flagSet = (page: Page) => page.evaluate(() => (window as unknown as { __xss?: unknown }).__xss ?? null);
 
