@@ -120,6 +120,8 @@ export const usePreviewStore = defineStore('preview', () => {
     const controller = new AbortController();
     current = { sequence: mySequence, controller, startedAt: performance.now(), target };
     const state = stateFor(target.id);
+    // Marks for the performance timeline (devtools, the latency benchmark).
+    performance.mark('studio:render-start');
     try {
       const result = await useStudioApi().render({
         type: target.type,
@@ -134,6 +136,7 @@ export const usePreviewStore = defineStore('preview', () => {
       if (state.picture) URL.revokeObjectURL(state.picture.url);
       state.picture = { svgText, url, type: target.type, source: target.source, durationMs: result.durationMs };
       shown.set(target.id, mySequence);
+      performance.mark('studio:render-done');
       if (requested.get(target.id) === keyOf(target)) state.error = null;
       renderCount.value += 1;
     } catch (error) {
