@@ -421,6 +421,45 @@ function contentionNote(cold: ColdRow[]): string {
   return ` As a yardstick, \`dot -Tsvg\` took ${ms(dot)} ms in this run against 9.9–11.3 ms on the quiet machine of engine-baselines.md (${factor.toFixed(1)}×).`;
 }
 
+/**
+ * Data-driven remarks for the engine owners: how much of a miss is machine contention,
+ * and where the memory sits. Estimates are labelled as such and never decide a verdict.
+ */
+function readingNotes(a: PhaseA, b: PhaseB, cold: ColdRow[], targets: Target[]): string[] {
+  const notes: string[] = [];
+  const dot = cold.find((c) => c.tool.name === 'dot')?.summary?.median;
+  const factor = dot !== undefined ? dot / 10.6 : undefined;
+  if (factor !== undefined && factor > 1.5) {
+    const est = (type: string) => {
+      const m = warmFor(b, type, 'svg')?.summary?.median;
+      return m === undefined ? '—' : `${ms(m / factor)} ms`;
+    };
+    notes.push(
+      `CPU contention: \`dot -Tsvg\` ran ${factor.toFixed(1)}× slower than on the quiet machine of engine-baselines.md, so every time above is inflated. ` +
+        `Only as a rough estimate (not a measurement, not used for any verdict): divided by that factor, the warm SVG medians would be about ${est('graphviz')} (Graphviz), ${est('plantuml')} (PlantUML) and ${est('mermaid')} (Mermaid). Re-run on a quiet machine (\`--wait-quiet=300\` waits for one) to judge the latency and start-up targets.`,
+    );
+  }
+  const peak = b.memory?.peakRss;
+  if (peak && peak.rssBytes > 1.2 * GB) {
+    const chromium = peak.byKind.chromium;
+    const node = peak.byKind.node;
+    notes.push(
+      `Memory: at the RSS peak, Chromium's ${chromium?.count ?? 0} processes held ${mbText(chromium?.bytes)} RSS and the Node process ${mbText(node?.bytes)}. ` +
+        `Chromium's RSS counts shared pages once per process (PSS ${mbText(b.finalSample?.byKind.chromium?.pss)} at the end). ` +
+        `Where the rest likely goes: the Node process runs one worker thread (a separate V8 heap with its library loaded) per in-process engine plus the resvg rasteriser worker; Chromium keeps \`STUDIO_MERMAID_PAGES\` (default 2) Mermaid pages warm, and engine-baselines.md measured 2 pages at 864–918 MB PSS, 1 page at ~600 MB.`,
+    );
+  }
+  const javaPeak = [a.memory?.peakRss.byKind.java, b.memory?.peakRss.byKind.java].find((j) => j && j.count > 1);
+  if (javaPeak) notes.push(`Two JVMs were alive at one memory peak (${mbText(javaPeak.bytes)}): probably a JVM recycle (old one still exiting) during the load.`);
+  const mermaidPng = warmFor(b, 'mermaid', 'png')?.summary?.median;
+  const mermaidSvg = warmFor(b, 'mermaid', 'svg')?.summary?.median;
+  if (mermaidPng !== undefined && mermaidSvg !== undefined && mermaidPng > 2 * mermaidSvg)
+    notes.push(`Mermaid PNG (${ms(mermaidPng)} ms) costs ${(mermaidPng / mermaidSvg).toFixed(1)}× its SVG: it is a Chromium screenshot of the rendered page, not a resvg conversion.`);
+  const failed = targets.filter((t) => t.verdict === 'FAIL').length;
+  if (!failed) notes.push('Every target was met in this run.');
+  return notes;
+}
+
 function ratioText(r: number): string {
   return `${r < 10 ? r.toFixed(1) : r.toFixed(0)}×`;
 }
@@ -671,6 +710,12 @@ function renderReport(run: RunContext, a: PhaseA, built: BuiltStartup | undefine
   parts.push(
     `Each run stops at ${LOAD_MAX_REQUESTS} renders or ${(LOAD_MAX_MS / 1000).toFixed(0)} s. The bench client shares the 2 CPUs with the server. For comparison (engine-baselines.md): Kroki's own Mermaid service ~4.2/s, a \`dot\` process per render ~140/s, PlantUML picoweb with 2 clients 257–307/s.`,
   );
+
+  const notes = readingNotes(a, b, cold, targets);
+  if (notes.length) {
+    parts.push('### Reading these numbers');
+    parts.push(notes.map((n) => `- ${n}`).join('\n'));
+  }
 
   const problems = [
     ...(a.error ? [`default-preload phase: ${a.error}`] : []),
