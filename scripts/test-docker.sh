@@ -88,7 +88,13 @@ ensure_docker() {
   fi
   command -v dockerd >/dev/null || { echo "no dockerd binary"; return 1; }
   log "no Docker daemon answers: starting dockerd (log: $LOG_DIR/dockerd.log)"
-  as_root dockerd --host=unix:///var/run/docker.sock >"$LOG_DIR/dockerd.log" 2>&1 &
+  # Started directly (not through a shell function) so that $! is dockerd itself (or sudo,
+  # which forwards SIGTERM to it) and the cleanup can stop exactly this daemon.
+  if [[ $(id -u) -eq 0 ]]; then
+    dockerd --host=unix:///var/run/docker.sock >"$LOG_DIR/dockerd.log" 2>&1 &
+  else
+    sudo dockerd --host=unix:///var/run/docker.sock >"$LOG_DIR/dockerd.log" 2>&1 &
+  fi
   STARTED_DOCKERD_PID=$!
   for _ in $(seq 1 60); do
     if docker info >/dev/null 2>&1; then DOCKER_READY=1; return 0; fi
