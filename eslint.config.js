@@ -16,6 +16,11 @@ export default tseslint.config(
     },
   },
   {
+    // Scripts that run inside the browser pool's pages.
+    files: ['server/runtimes/browser-assets/**/*.js'],
+    languageOptions: { globals: { mermaid: 'readonly', XMLSerializer: 'readonly', DOMParser: 'readonly' } },
+  },
+  {
     files: ['server/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['**/src-main/**', '**/src-renderer/**'], message: 'server/ must not import the Electron or Vue code.' }] }],

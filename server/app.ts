@@ -2,6 +2,7 @@
  * buildApp() assembles the server from plugins; server/cli.ts only listens. Order follows
  * Fastify's guidance: ecosystem plugins, our plugins, hooks, then routes.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import path from 'node:path';
 import cors from '@fastify/cors';
@@ -77,6 +78,10 @@ export async function buildApp(config: StudioConfig, opts: BuildOptions = {}): P
     // through DNS rebinding (a hostile name that resolves to 127.0.0.1).
     if (config.allowedHosts && !config.allowedHosts.includes(hostName(request.headers.host)))
       throw new StudioError(403, `Host ${JSON.stringify(request.headers.host ?? '')} is not allowed. Set STUDIO_ALLOWED_HOSTS to allow it.`);
+    if (config.secret && needsSecret(request.method, request.routeOptions.url) && !secretMatches(config.secret, request.headers))
+      throw new StudioError(401, 'This server requires its secret: send Authorization: Bearer <STUDIO_SECRET>.', {
+        headers: { 'www-authenticate': 'Bearer realm="kroki-studio"' },
+      });
     // Kroki measures the request line: "GET <uri> HTTP/1.1".
     if (request.method.length + request.url.length + 10 > config.maxUriLength)
       throw new StudioError(
@@ -125,4 +130,21 @@ function hostName(host: string | undefined): string {
   const h = host.toLowerCase();
   if (h.startsWith('[')) return h.slice(0, h.indexOf(']') + 1);
   return h.split(':')[0]!;
+}
+
+/** Render routes, /api and /metrics need the secret; health, preflights and the UI files do not. */
+function needsSecret(method: string, route: string | undefined): boolean {
+  if (method === 'OPTIONS') return false;
+  if (route === undefined) return false;
+  return route.startsWith('/:') || route.startsWith('/api/') || route === '/metrics' || (route === '/' && method === 'POST');
+}
+
+function secretMatches(secret: string, headers: Record<string, string | string[] | undefined>): boolean {
+  const auth = headers.authorization;
+  const given = typeof auth === 'string' && auth.startsWith('Bearer ') ? auth.slice(7).trim() : headers['x-studio-secret'];
+  if (typeof given !== 'string') return false;
+  // Compare digests so the comparison takes the same time whatever the length.
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(secret).digest();
+  return timingSafeEqual(a, b);
 }

@@ -62,6 +62,8 @@ export interface StudioConfig {
    * the loopback names when listening on loopback.
    */
   allowedHosts: string[] | null;
+  /** When set, API and render requests must carry it (`Authorization: Bearer <secret>`). */
+  secret: string | null;
 }
 
 type Env = Record<string, string | undefined>;
@@ -191,6 +193,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<StudioConf
     mermaidMaxTextSize: int('KROKI_MERMAID_MAX_TEXT_SIZE', 50_000, 1),
     uiDir,
     allowedHosts: null,
+    secret: env.STUDIO_SECRET?.trim() ? env.STUDIO_SECRET.trim() : null,
     logLevel: oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     ...overrides,
   };

@@ -271,3 +271,25 @@ describe('DNS-rebinding guard', () => {
     }
   });
 });
+
+describe('STUDIO_SECRET', () => {
+  it('guards render, /api and /metrics routes; health stays open', async () => {
+    const locked = await buildApp(loadConfig({ STUDIO_PRELOAD: 'none', LOG_LEVEL: 'silent', STUDIO_SECRET: 's3cret' }), { engines: [echoEngine()], logger: false });
+    try {
+      const url = `/echo/svg/${encodeKrokiSource('x')}`;
+      for (const u of [url, '/api/engines', '/metrics']) {
+        const res = await locked.inject({ url: u });
+        expect(res.statusCode).toBe(401);
+        expect(res.headers['www-authenticate']).toMatch(/^Bearer/);
+      }
+      expect((await locked.inject({ url, headers: { authorization: 'Bearer wrong' } })).statusCode).toBe(401);
+      expect((await locked.inject({ url, headers: { authorization: 'Bearer s3cret' } })).statusCode).toBe(200);
+      expect((await locked.inject({ url, headers: { 'x-studio-secret': 's3cret' } })).statusCode).toBe(200);
+      expect((await locked.inject({ method: 'POST', url: '/', payload: { diagram_source: 'a', diagram_type: 'echo', output_format: 'svg' } })).statusCode).toBe(401);
+      expect((await locked.inject({ url: '/health' })).statusCode).toBe(200);
+      expect((await locked.inject({ url: '/healthz' })).statusCode).toBe(200);
+    } finally {
+      await locked.close();
+    }
+  });
+});

@@ -159,7 +159,11 @@ describe("browser pool", () => {
       pool.withPage(probe, { signal: signal() }, async () => {
         running++;
         peak = Math.max(peak, running);
-        await sleep(150);
+        // Hold the page until a second one runs too: opening a page can take longer than a
+        // job on a loaded machine, and the cap (not timing) is what this test is about.
+        const until = Date.now() + 8000;
+        while (peak < 2 && Date.now() < until) await sleep(20);
+        await sleep(50);
         running--;
         return true;
       });
