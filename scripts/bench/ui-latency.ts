@@ -60,7 +60,7 @@ function bundleRows(): string[] {
   return [
     '| chunk | loaded | raw | gzip |',
     '|---|---|---:|---:|',
-    ...rows.map((r) => `| \`${r.name.replace(/-[\w]{8}\./, '.')}\` | ${r.initial ? 'at start' : 'lazily'} | ${(r.raw / 1024).toFixed(1)} KiB | ${(r.gzip / 1024).toFixed(1)} KiB |`),
+    ...rows.map((r) => `| \`${r.name.replace(/-[A-Za-z0-9_-]{8}(?=\.)/, '')}\` | ${r.initial ? 'at start' : 'lazily'} | ${(r.raw / 1024).toFixed(1)} KiB | ${(r.gzip / 1024).toFixed(1)} KiB |`),
     `| **total loaded at start** | | | **${(initial / 1024).toFixed(1)} KiB** |`,
     `| **total** | | | **${(total / 1024).toFixed(1)} KiB** |`,
   ];

@@ -179,6 +179,12 @@ describe('export', () => {
     const served = await fetch(imageUrl);
     expect(served.status).toBe(200);
     expect(await served.text()).toContain('Alpha');
+    // Clipboard copies: the edit link and the SVG text.
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: studio.url });
+    await page.locator('[data-testid="copy-edit-link"]').click();
+    await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe(editLink);
+    await page.getByRole('button', { name: 'Copy SVG' }).click();
+    await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe(svgShown);
     await screenshot(page, 'export-dialog');
     await closeAll();
   });
@@ -261,6 +267,27 @@ describe('documents', () => {
     const undone2 = await editorText(page);
     expect(undone2).not.toBe('digraph { Second -> Two }');
     expect(undone2).not.toContain('First');
+    await closeAll();
+  });
+
+  it('saves with Ctrl+S as a download when native dialogs are off, and lists it in recent documents', async () => {
+    const page = await open();
+    requireLocal('graphviz');
+    await selectType(page, 'graphviz');
+    await typeDiagram(page, 'digraph Saved { Kept -> Safe }');
+    await expect.poll(() => page.locator('[role="tab"][aria-selected="true"] .dirty').count()).toBe(1);
+    await page.locator('[data-testid="action-settings"]').click();
+    await page.getByLabel("Use the browser's file dialogs").uncheck();
+    await page.keyboard.press('Escape');
+    await page.locator('.cm-content').click();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.keyboard.press('Control+KeyS')]);
+    expect(download.suggestedFilename()).toBe('untitled.dot');
+    expect(readFileSync((await download.path())!, 'utf8')).toBe('digraph Saved { Kept -> Safe }');
+    await expect.poll(() => page.locator('[role="tab"][aria-selected="true"] .dirty').count()).toBe(0);
+    await page.getByRole('button', { name: 'Recent' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: /untitled\.dot/ }).click();
+    await expect.poll(() => page.locator('[role="tab"]').count()).toBe(2);
+    await expect.poll(() => editorText(page)).toBe('digraph Saved { Kept -> Safe }');
     await closeAll();
   });
 
