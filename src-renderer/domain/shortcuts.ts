@@ -48,6 +48,8 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { action: 'examples', combo: 'Alt+KeyE', keys: 'Alt+E', description: 'Examples gallery' },
   { action: 'settings', combo: 'Alt+Comma', keys: 'Alt+,', description: 'Settings' },
   { action: 'help', combo: 'F1', keys: 'F1', description: 'Keyboard shortcuts' },
+  // F1 is taken by some browsers and desktops; Ctrl+/ always reaches the page.
+  { action: 'help', combo: 'Ctrl+Slash', keys: 'Ctrl+/', description: 'Keyboard shortcuts' },
 ];
 
 /** Editor shortcuts provided by CodeMirror, listed in the help overlay only. */

@@ -336,6 +336,10 @@ describe('keyboard, theme, layout', () => {
     await screenshot(page, 'shortcuts-help');
     await page.keyboard.press('Escape');
     await expect.poll(() => page.locator('[data-testid="shortcuts-table"]').count()).toBe(0);
+    await page.keyboard.press('Control+Slash');
+    await page.locator('[data-testid="shortcuts-table"]').waitFor();
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.locator('[data-testid="shortcuts-table"]').count()).toBe(0);
 
     await page.keyboard.press('Alt+KeyW');
     await expect.poll(() => page.locator('[role="tab"]').count()).toBe(1);
