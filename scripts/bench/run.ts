@@ -440,13 +440,14 @@ function readingNotes(a: PhaseA, b: PhaseB, cold: ColdRow[], targets: Target[]):
     );
   }
   const peak = b.memory?.peakRss;
-  if (peak && peak.rssBytes > 1.2 * GB) {
-    const chromium = peak.byKind.chromium;
-    const node = peak.byKind.node;
+  const end = b.finalSample?.byKind;
+  if (peak && (peak.rssBytes > 1.2 * GB || (b.memory?.peakPss ?? 0) > 1.2 * GB)) {
     notes.push(
-      `Memory: at the RSS peak, Chromium's ${chromium?.count ?? 0} processes held ${mbText(chromium?.bytes)} RSS and the Node process ${mbText(node?.bytes)}. ` +
-        `Chromium's RSS counts shared pages once per process (PSS ${mbText(b.finalSample?.byKind.chromium?.pss)} at the end). ` +
-        `Where the rest likely goes: the Node process runs one worker thread (a separate V8 heap with its library loaded) per in-process engine plus the resvg rasteriser worker; Chromium keeps \`STUDIO_MERMAID_PAGES\` (default 2) Mermaid pages warm, and engine-baselines.md measured 2 pages at 864–918 MB PSS, 1 page at ~600 MB.`,
+      `Memory: at the RSS peak, Chromium's ${peak.byKind.chromium?.count ?? 0} processes held ${mbText(peak.byKind.chromium?.bytes)} RSS, the Node process ${mbText(peak.byKind.node?.bytes)} and the JVM ${mbText(peak.byKind.java?.bytes)}. ` +
+        `Counted fairly (PSS, at the end of the load) that is Chromium ${mbText(end?.chromium?.pss)}, Node ${mbText(end?.node?.pss)}, JVM ${mbText(end?.java?.pss)}: Chromium's RSS counts its shared pages once per process. ` +
+        `Likely causes: the Node process runs one worker thread (its own V8 heap with its library loaded) per in-process engine plus the resvg rasteriser worker` +
+        (LAUNCH === 'tsx' ? ', and under tsx each worker also loads the TypeScript loader (`--built` measures the compiled server)' : '') +
+        `; Chromium keeps \`STUDIO_MERMAID_PAGES\` (default 2) Mermaid pages warm; the JVM heap is capped by \`STUDIO_JVM_HEAP\` (default 256m).`,
     );
   }
   const javaPeak = [a.memory?.peakRss.byKind.java, b.memory?.peakRss.byKind.java].find((j) => j && j.count > 1);
