@@ -34,8 +34,16 @@ type ConfigBody = Partial<StudioConfigResponse>;
 export class HttpStudioApi implements StudioApi {
   private readonly http: AxiosInstance;
 
-  constructor(readonly baseUrl: string) {
-    this.http = axios.create({ baseURL: baseUrl, timeout: 60_000 });
+  /** `secret`: the server's STUDIO_SECRET, when it requires one (the desktop server does). */
+  constructor(
+    readonly baseUrl: string,
+    secret: string | null = null,
+  ) {
+    this.http = axios.create({
+      baseURL: baseUrl,
+      timeout: 60_000,
+      headers: secret ? { Authorization: `Bearer ${secret}` } : {},
+    });
   }
 
   async render(request: RenderRequest): Promise<RenderResult> {

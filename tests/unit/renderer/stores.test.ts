@@ -223,3 +223,22 @@ describe('document names', () => {
     expect(other.name).toBe('untitled-2.puml');
   });
 });
+
+describe('HttpStudioApi against a real server', () => {
+  it('sends the secret when the server requires one', async () => {
+    const { buildApp } = await import('../../../server/app.js');
+    const { loadConfig } = await import('../../../server/config.js');
+    const { HttpStudioApi } = await import('../../../src-renderer/services/HttpStudioApi');
+    const app = await buildApp(loadConfig({ STUDIO_SECRET: 's3cret', STUDIO_PRELOAD: 'none', KROKI_URL: '' }), { logger: false });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const address = app.server.address() as { port: number };
+      const base = `http://127.0.0.1:${address.port}/`;
+      await expect(new HttpStudioApi(base).engines()).rejects.toThrow(/401/);
+      const engines = await new HttpStudioApi(base, 's3cret').engines();
+      expect(engines.types.length).toBeGreaterThan(0);
+    } finally {
+      await app.close();
+    }
+  });
+});
