@@ -152,7 +152,7 @@ async function editLatency(page: Page, editLine: number): Promise<{ samples: num
 
 async function main(): Promise<void> {
   ensureBuilt();
-  const app = await buildApp(loadConfig({ ...process.env, STUDIO_UI_DIR: UI_DIR }), { logger: false });
+  const app = await buildApp(loadConfig({ ...process.env, STUDIO_UI_DIR: UI_DIR, STUDIO_SECRET: '' }), { logger: false });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/`;

@@ -43,7 +43,8 @@ export interface Studio {
 
 export async function startStudio(env: Record<string, string> = {}): Promise<Studio> {
   ensureUiBuilt();
-  const config = loadConfig({ ...process.env, STUDIO_UI_DIR: UI_DIR, KROKI_URL: '', ...env });
+  // No upstream and no secret: the tests talk to this server's own engines, as a browser would.
+  const config = loadConfig({ ...process.env, STUDIO_UI_DIR: UI_DIR, KROKI_URL: '', STUDIO_SECRET: '', ...env });
   const app = await buildApp(config, { logger: false });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
