@@ -79,7 +79,12 @@ const only = process.argv.slice(2);
 const want = (t) => only.length === 0 || only.includes(t);
 if (want('static')) {
   check('typecheck', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']);
-  if (existsSync('src-renderer/tsconfig.json')) check('typecheck (ui)', 'npx', ['vue-tsc', '-p', 'src-renderer/tsconfig.json', '--noEmit']);
+  for (const [name, tool, project] of [
+    ['typecheck (ui)', 'vue-tsc', 'src-renderer/tsconfig.json'],
+    ['typecheck (ui tests)', 'vue-tsc', 'tests/unit/renderer/tsconfig.json'],
+    ['typecheck (e2e)', 'tsc', 'tests/e2e/tsconfig.json'],
+  ])
+    if (existsSync(project)) check(name, 'npx', [tool, '-p', project, '--noEmit']);
   check('lint', 'npx', ['eslint', '.']);
 }
 for (const t of ['unit', 'integration', 'e2e']) if (want(t)) vitestTier(t);
