@@ -62,12 +62,14 @@ const LOAD_MAX_MS = QUICK ? 1500 : 4000;
 const GB = 1e9;
 const MB = 1e6;
 
-/** Cache off, no upstream (every type must render locally), default log level. */
+/** Cache off, no upstream (every type must render locally), no secret, default log level. */
 const BASE_ENV: Record<string, string> = {
   STUDIO_CACHE_BYTES: '0',
   KROKI_URL: '',
   STUDIO_ENGINE_POLICY: 'local',
   STUDIO_CHROMIUM_PATH: CHROMIUM,
+  // A per-launch secret (desktop mode) would make every bench request a 401.
+  STUDIO_SECRET: '',
 };
 
 /** What is rendered warm, in which formats, with the engine-alone median from engine-baselines.md. */
