@@ -189,7 +189,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<StudioConf
     plantumlJar: jarEnv ?? defaultPlantumlJar(),
     jvmHeap,
     graphvizDot: dotEnv ? (existsSync(dotEnv) ? dotEnv : null) : firstExisting(['/usr/bin/dot', '/usr/local/bin/dot']),
-    mermaidPages: int('STUDIO_MERMAID_PAGES', 2, 1, 16),
+    // One warm page by default: each extra page costs ~250 MB, and the memory budget with
+    // every engine warm is 1.2 GB. Raise it for Mermaid-heavy teams.
+    mermaidPages: int('STUDIO_MERMAID_PAGES', 1, 1, 16),
     mermaidMaxTextSize: int('KROKI_MERMAID_MAX_TEXT_SIZE', 50_000, 1),
     uiDir,
     allowedHosts: null,
