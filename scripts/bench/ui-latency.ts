@@ -4,7 +4,8 @@
  *    PlantUML and Mermaid diagrams (the time includes the render delay, reported apart);
  *  - first paint / editor ready of the app from a warm server;
  *  - production bundle size per chunk (gzip).
- * Prints a Markdown report; `--write` also saves it to docs/benchmarks-ui.md.
+ * Prints a Markdown report; `--write` also puts it in docs/benchmarks.md, between the
+ * `ui-bench` markers (the server benchmark owns its own marked section).
  *
  *   npx tsx scripts/bench/ui-latency.ts [--edits 25] [--write]
  */
@@ -197,7 +198,7 @@ async function main(): Promise<void> {
       '',
       `Measured ${new Date().toISOString().slice(0, 10)} on ${os.cpus().length} CPU cores (${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}), Node ${process.version}, headless system Chromium, real server with real engines, warm (each engine rendered once before measuring). Load average at the end of the run: ${os.loadavg().map((l) => l.toFixed(1)).join(' / ')} (the machine is shared; higher load means noisier numbers).`,
       '',
-      'Command: `npx tsx scripts/bench/ui-latency.ts --write`',
+      'Command: `npm run bench:ui`',
       '',
       '## Last keystroke → new preview painted',
       '',
@@ -225,7 +226,20 @@ async function main(): Promise<void> {
   }
   const report = lines.join('\n');
   console.log(report);
-  if (WRITE) writeFileSync(path.join(ROOT, 'docs', 'benchmarks-ui.md'), report);
+  if (WRITE) writeSection(path.join(ROOT, 'docs', 'benchmarks.md'), report);
+}
+
+const UI_START = '<!-- ui-bench:start -->';
+const UI_END = '<!-- ui-bench:end -->';
+
+/** Replace (or append) the UI section; headings move one level down under the page title. */
+function writeSection(file: string, report: string): void {
+  const section = `${UI_START}\n${report.replace(/^(#+) /gm, '#$1 ')}\n${UI_END}`;
+  const doc = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
+  const start = doc.indexOf(UI_START);
+  const end = doc.indexOf(UI_END);
+  const next = start >= 0 && end > start ? doc.slice(0, start) + section + doc.slice(end + UI_END.length) : `${doc.trimEnd()}\n\n${section}\n`;
+  writeFileSync(file, next);
 }
 
 await main();
