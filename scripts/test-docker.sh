@@ -78,9 +78,10 @@ trap 'echo "[docker-test] interrupted"; FAILED=$((FAILED + 1)); exit 130' INT TE
 
 # ---------------------------------------------------------------------------- docker engine
 ensure_docker() {
-  if ! command -v docker >/dev/null; then
-    log "docker client missing: installing docker.io from apt"
-    as_root apt-get install -y docker.io >"$WORK/apt-docker.log" 2>&1 || { tail -n 20 "$WORK/apt-docker.log"; return 1; }
+  # Some machines ship a docker client without an engine: the engine (dockerd) decides.
+  if ! command -v docker >/dev/null || { ! command -v dockerd >/dev/null && ! docker info >/dev/null 2>&1; }; then
+    log "docker engine missing: installing docker.io from apt"
+    { as_root apt-get update -qq && DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq docker.io; } >"$WORK/apt-docker.log" 2>&1 || { tail -n 20 "$WORK/apt-docker.log"; return 1; }
   fi
   if docker info >/dev/null 2>&1; then
     DOCKER_READY=1

@@ -44,7 +44,11 @@ host_mirror() {
 }
 MIRROR="${DEBIAN_MIRROR:-$(host_mirror)}"
 
-command -v debootstrap >/dev/null || { log "debootstrap missing: apt-get install -y debootstrap"; exit 1; }
+if ! command -v debootstrap >/dev/null; then
+  log "debootstrap missing: installing it from apt"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq debootstrap; } >/dev/null 2>&1 || { log "could not install debootstrap"; exit 1; }
+fi
 NODE_BIN="$(readlink -f "$(command -v node)")"
 NPM_DIR=""
 for d in "$(dirname "$NODE_BIN")/../lib/node_modules/npm" /usr/lib/node_modules/npm /usr/local/lib/node_modules/npm; do
