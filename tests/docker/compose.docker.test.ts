@@ -134,9 +134,12 @@ describe.skipIf(reason !== null)('docker-compose.yml stack', () => {
     const health = await waitForHealth(url, 'healthy', 60_000);
     expect(health.status).toBe(200);
     expect(JSON.stringify(health.body.checks ?? {})).toMatch(/kroki/);
+    // The secret from the environment guards the API: without it 401, with it the picture.
+    const denied = await fetch(`${url}/graphviz/svg`, { method: 'POST', body: 'digraph { a -> b }' });
+    expect(denied.status).toBe(401);
     const res = await fetch(`${url}/graphviz/svg`, {
       method: 'POST',
-      headers: { 'content-type': 'text/plain' },
+      headers: { 'content-type': 'text/plain', authorization: `Bearer ${env.STUDIO_SECRET}` },
       body: 'digraph { Compose -> Stack }',
     });
     const svg = await res.text();
