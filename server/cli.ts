@@ -59,6 +59,9 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   const app = await buildApp(config);
+  // Warm the preloaded engines while the socket opens: worker threads and the JVM load in
+  // parallel with the main thread.
+  const warming = app.studio.registry.startPreloaded();
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) return;
@@ -88,8 +91,7 @@ export async function main(argv: string[]): Promise<number> {
     await app.close();
     return 1;
   }
-  // Warm the preloaded engines after listening, so the fast ones answer at once.
-  void app.studio.registry.startPreloaded();
+  void warming;
   return -1; // keep running
 }
 

@@ -15,10 +15,10 @@ import { createVegaLiteEngine } from './vegalite.js';
 import { createWavedromEngine } from './wavedrom.js';
 
 export const ENGINE_FACTORIES: readonly EngineFactory[] = [
-  // engines are added here, one import each
+  // Order matters at start-up: the first one warms alone (see startPreloaded).
+  createGraphvizEngine,
   plantumlEngine,
   ditaaEngine,
-  createGraphvizEngine,
   createNomnomlEngine,
   createVegaEngine,
   createVegaLiteEngine,
