@@ -13,7 +13,7 @@ export interface RasterizerOptions {
   onRestart?(id: string): void;
   /** Renders before the worker is replaced. Default 50. */
   recycleAfter?: number;
-  /** Process RSS growth (bytes) since the worker started that triggers a replacement. Default 256 MiB. */
+  /** Process RSS growth (bytes) since the worker started that triggers a replacement. Default 128 MiB. */
   recycleAboveRssGrowth?: number;
   /** Largest picture, in pixels (width × height). Default 40 million (160 MB of RGBA). */
   maxPixels?: number;
@@ -39,7 +39,7 @@ export class Rasterizer {
       logger: opts.logger,
       onRestart: opts.onRestart ?? (() => {}),
       recycleAfter: opts.recycleAfter ?? 50,
-      recycleAboveRssGrowth: opts.recycleAboveRssGrowth ?? 256 * 1024 * 1024,
+      recycleAboveRssGrowth: opts.recycleAboveRssGrowth ?? 128 * 1024 * 1024,
     });
   }
 

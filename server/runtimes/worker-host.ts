@@ -71,7 +71,10 @@ interface Slot {
   lastError?: Error;
 }
 
-const DEFAULT_RESOURCE_LIMITS: ResourceLimits = { maxOldGenerationSizeMb: 512 };
+// A diagram library needs far less; a smaller old generation makes V8 collect sooner, which
+// keeps the whole process tree inside its memory budget (1.2 GB with every engine warm).
+// A render that needs more ends its worker (a clear 500) instead of the server.
+const DEFAULT_RESOURCE_LIMITS: ResourceLimits = { maxOldGenerationSizeMb: 192 };
 
 export class WorkerHost {
   private readonly slots = new Set<Slot>();
