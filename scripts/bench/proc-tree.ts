@@ -155,3 +155,36 @@ export class TreeSampler {
     return { peakRss: this.peak, peakPss: this.peakPss, samples: this.samples };
   }
 }
+
+/** CPU time (utime + stime, in clock ticks) used so far by the whole process tree. */
+export function treeCpuTicks(rootPid: number): number {
+  let ticks = 0;
+  for (const p of processTree(rootPid)) {
+    try {
+      const stat = readFileSync(`/proc/${p.pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // the process ended between listing and reading
+    }
+  }
+  return ticks;
+}
+
+/**
+ * Wait until the server's tree is idle (under 5% of one core for a second), at most
+ * `timeoutMs`: background warm-up (PlantUML's ~100 renders) must not share the CPU with
+ * the renders being measured. Returns how long it waited.
+ */
+export async function waitTreeIdle(rootPid: number, timeoutMs: number): Promise<number> {
+  const started = performance.now();
+  let last = treeCpuTicks(rootPid);
+  while (performance.now() - started < timeoutMs) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const now = treeCpuTicks(rootPid);
+    // Clock ticks are 1/100 s: 5 ticks in one second = 5% of a core.
+    if (now - last <= 5) break;
+    last = now;
+  }
+  return performance.now() - started;
+}

@@ -34,7 +34,7 @@ import {
 } from './diagrams.js';
 import { BenchClient, checkPicture } from './http-client.js';
 import { loadAverage, loadText, machineFacts, waitForQuiet, type MachineFacts } from './machine.js';
-import { isChromium, processTree, sampleTree, TreeSampler, type PeakMemory, type TreeSample } from './proc-tree.js';
+import { isChromium, processTree, sampleTree, TreeSampler, waitTreeIdle, type PeakMemory, type TreeSample } from './proc-tree.js';
 import { mark, table, writeSection, type Verdict } from './report.js';
 import { cliArgs, startServer, type Launch, type StartedServer, type StopResult } from './server-process.js';
 import { ms, summarise, type Summary } from './stats.js';
@@ -361,6 +361,8 @@ async function phaseAllWarm(): Promise<PhaseB> {
     }
     out.allWarmMs = performance.now() - server.spawnedAt;
     log(`B: one render per engine done ${ms(out.allWarmMs)} ms after spawn`);
+    const idleWait = await waitTreeIdle(server.pid, 60_000);
+    log(`B: waited ${ms(idleWait)} ms for background warm-up (PlantUML) to finish before measuring`);
 
     for (const format of ['svg', 'png']) {
       for (const plan of PLAN) if (plan.formats.includes(format)) out.warm.push(await measureWarm(client, plan, format));
@@ -449,7 +451,7 @@ function readingNotes(a: PhaseA, b: PhaseB, cold: ColdRow[], targets: Target[]):
         `Counted fairly (PSS, at the end of the load) that is Chromium ${mbText(end?.chromium?.pss)}, Node ${mbText(end?.node?.pss)}, JVM ${mbText(end?.java?.pss)}: Chromium's RSS counts its shared pages once per process. ` +
         `Likely causes: the Node process runs one worker thread (its own V8 heap with its library loaded) per in-process engine plus the resvg rasteriser worker` +
         (LAUNCH === 'tsx' ? ', and under tsx each worker also loads the TypeScript loader (`--built` measures the compiled server)' : '') +
-        `; Chromium keeps \`STUDIO_MERMAID_PAGES\` (default 2) Mermaid pages warm; the JVM heap is capped by \`STUDIO_JVM_HEAP\` (default 256m).`,
+        `; Chromium keeps \`STUDIO_MERMAID_PAGES\` (default 1) Mermaid pages warm; the JVM heap is capped by \`STUDIO_JVM_HEAP\` (default 256m).`,
     );
   }
   const javaPeak = [a.memory?.peakRss.byKind.java, b.memory?.peakRss.byKind.java].find((j) => j && j.count > 1);
