@@ -121,28 +121,39 @@ export class EngineRegistry {
   ): Promise<Buffer> {
     const limiter = this.limiters.get(engine.id)!;
     const timeoutMs = this.config.renderTimeoutMs;
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = AbortSignal.any([input.signal, timeout]);
+    // One controller with a timer we clear, rather than AbortSignal.timeout + any: those
+    // leave a live timer and a composite signal behind per request, which costs on the
+    // hot path and piles up under load.
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort(new DOMException(`render exceeded ${timeoutMs} ms`, 'TimeoutError'));
+    }, timeoutMs);
+    const forward = () => controller.abort(input.signal.reason);
+    if (input.signal.aborted) forward();
+    else input.signal.addEventListener('abort', forward, { once: true });
+    const signal = controller.signal;
     const started = process.hrtime.bigint();
     const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
     try {
       const body = await limiter.run(async () => {
         await engine.start();
-        return await raceAbort(
-          engine.render({ ...input, safeMode: this.config.safeMode, signal }),
-          signal,
-        );
+        return await raceAbort(engine.render({ ...input, safeMode: this.config.safeMode, signal }), signal);
       }, signal);
       this.observer.rendered(engine.id, seconds(), 'ok');
       return body;
     } catch (err) {
-      if (timeout.aborted) {
+      if (timedOut) {
         this.observer.rendered(engine.id, seconds(), 'timeout');
         throw new RenderTimeoutError(engine.id, timeoutMs);
       }
       const busy = err instanceof StudioError && err.status === 503;
       this.observer.rendered(engine.id, seconds(), busy ? 'busy' : 'error');
       throw err;
+    } finally {
+      clearTimeout(timer);
+      input.signal.removeEventListener('abort', forward);
     }
   }
 

@@ -293,3 +293,23 @@ describe('STUDIO_SECRET', () => {
     }
   });
 });
+
+describe('render time limit', () => {
+  it('cancels a render past STUDIO_RENDER_TIMEOUT_MS with 504, and the engine serves the next one', async () => {
+    const held: EchoControl = { renders: 0, release: () => {} };
+    const slow = await buildApp(loadConfig({ STUDIO_PRELOAD: 'none', LOG_LEVEL: 'silent', STUDIO_RENDER_TIMEOUT_MS: '300' }), { engines: [echoEngine(held)], logger: false });
+    try {
+      const started = Date.now();
+      const res = await slow.inject({ method: 'POST', url: '/echo/svg', payload: 'hold forever', headers: { accept: 'application/json' } });
+      expect(res.statusCode).toBe(504);
+      expect(res.json().error.message).toBe('The echo engine did not finish within 300 ms; the render was cancelled.');
+      expect(Date.now() - started).toBeLessThan(3000);
+      const next = await slow.inject({ method: 'POST', url: '/echo/txt', payload: 'fine' });
+      expect(next.statusCode).toBe(200);
+      expect(next.body).toBe('fine|{}');
+      expect((await slow.inject({ url: '/metrics' })).body).toMatch(/studio_render_duration_seconds_count\{engine="echo",outcome="timeout"\} 1/);
+    } finally {
+      await slow.close();
+    }
+  });
+});
