@@ -61,7 +61,7 @@ export async function main(argv: string[]): Promise<number> {
   const app = await buildApp(config);
   // Warm the preloaded engines while the socket opens: worker threads and the JVM load in
   // parallel with the main thread.
-  const warming = app.studio.registry.startPreloaded();
+  void app.studio.registry.startPreloaded();
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) return;
@@ -91,7 +91,6 @@ export async function main(argv: string[]): Promise<number> {
     await app.close();
     return 1;
   }
-  void warming;
   return -1; // keep running
 }
 

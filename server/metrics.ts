@@ -18,12 +18,6 @@ export class StudioMetrics implements RenderObserver {
     labelNames: ['engine'] as const,
     registers: [this.registry],
   });
-  readonly requests = new Counter({
-    name: 'studio_render_requests_total',
-    help: 'Render requests by where they were served from.',
-    labelNames: ['placement', 'status'] as const,
-    registers: [this.registry],
-  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'studio_' });

@@ -23,7 +23,12 @@ export interface RenderResult extends CachedRender {
 }
 
 export class RenderService {
-  private readonly inflight = new Map<string, Promise<CachedRender>>();
+  /**
+   * Renders in flight, shared by identical requests. A shared render has its own signal,
+   * aborted only when every request waiting for it has gone: one client hanging up must
+   * not fail the others.
+   */
+  private readonly inflight = new Map<string, { result: Promise<CachedRender>; controller: AbortController; waiters: number }>();
 
   constructor(
     private readonly config: StudioConfig,
@@ -45,14 +50,50 @@ export class RenderService {
     const hit = this.cache.get(key);
     if (hit) return { ...hit, cached: true, etag };
 
-    let pending = this.inflight.get(key);
-    if (!pending) {
-      pending = this.renderUncached(req).finally(() => this.inflight.delete(key));
-      this.inflight.set(key, pending);
+    let shared = this.inflight.get(key);
+    if (!shared) {
+      const controller = new AbortController();
+      const entry = { result: this.renderUncached({ ...req, signal: controller.signal }), controller, waiters: 0 };
+      entry.result
+        .finally(() => this.inflight.delete(key))
+        .catch(() => {}); // the waiters see the rejection; this chain only cleans up
+      this.inflight.set(key, entry);
+      shared = entry;
     }
-    const result = await pending;
+    const result = await this.wait(shared, req.signal);
     this.cache.set(key, result);
     return { ...result, cached: false, etag };
+  }
+
+  /** This request's view of a shared render: it leaves as soon as its own signal aborts. */
+  private wait(shared: { result: Promise<CachedRender>; controller: AbortController; waiters: number }, signal: AbortSignal): Promise<CachedRender> {
+    if (signal.aborted) return Promise.reject(signal.reason);
+    shared.waiters++;
+    return new Promise<CachedRender>((resolve, reject) => {
+      let left = false;
+      const leave = () => {
+        if (left) return;
+        left = true;
+        signal.removeEventListener('abort', onAbort);
+        shared.waiters--;
+      };
+      const onAbort = () => {
+        leave();
+        if (shared.waiters === 0) shared.controller.abort(signal.reason);
+        reject(signal.reason);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      shared.result.then(
+        (r) => {
+          leave();
+          resolve(r);
+        },
+        (e: unknown) => {
+          leave();
+          reject(e);
+        },
+      );
+    });
   }
 
   private async renderUncached(req: RenderRequest): Promise<CachedRender> {

@@ -11,7 +11,7 @@ import type { OutputFormat } from '../api/types.js';
 import { BadRequestError, StudioError } from '../errors.js';
 import { sharedJvmWorker } from '../runtimes/jvm-worker.js';
 import type { DiagramEngine, EngineContext, EngineFactory, RenderInput } from './engine.js';
-import { jarVersionHint, unwrapJvmResult, type JvmEngineOptions } from './plantuml.js';
+import { jvmEngineLifecycle, unwrapJvmResult, type JvmEngineOptions } from './plantuml.js';
 import { sanitizeIncludes, withDelimiters } from './plantuml-source.js';
 
 export const DITAA_FORMATS = ['svg', 'png'] as const satisfies readonly OutputFormat[];
@@ -71,15 +71,7 @@ export function createDitaaEngine(ctx: EngineContext, jvmOptions: JvmEngineOptio
       { name: 'transparent', description: 'Transparent background.', kind: 'flag' },
       { name: 'scale', description: 'Scale factor (e.g. 0.7 or 2).', kind: 'number' },
     ],
-    concurrency: (jvmOptions.threads ?? 2) * 2,
-
-    state: () => worker.state(),
-    version: () => worker.version() ?? jarVersionHint(ctx.config.plantumlJar) ?? 'unknown',
-    available: () => worker.available(),
-    async start() {
-      worker.acquire(id);
-      await worker.start();
-    },
+    ...jvmEngineLifecycle(ctx, worker, id, jvmOptions),
     async render(input: RenderInput): Promise<Buffer> {
       worker.acquire(id);
       const prepared = withDelimiters(sanitizeIncludes(input.source, input.safeMode), 'ditaa', ditaaStartArgs(input.options));
@@ -89,7 +81,6 @@ export function createDitaaEngine(ctx: EngineContext, jvmOptions: JvmEngineOptio
       if (input.format === 'svg') return Buffer.from(pngAsSvg(png), 'utf8');
       throw new StudioError(500, `ditaa cannot render ${input.format}`);
     },
-    stop: () => worker.release(id),
   };
 }
 

@@ -47,6 +47,31 @@ export function layoutConfig(ctx: EngineContext): string[] {
   return ctx.config.graphvizDot ? [] : ['!pragma layout smetana'];
 }
 
+/**
+ * The part of a DiagramEngine that is the same for every engine on the shared JVM
+ * (plantuml, ditaa): state, version, availability, start/stop with the worker's reference
+ * count, and the concurrency that keeps its render threads busy.
+ */
+export function jvmEngineLifecycle(
+  ctx: EngineContext,
+  worker: JvmWorker,
+  id: string,
+  jvmOptions: JvmEngineOptions,
+): Pick<DiagramEngine, 'concurrency' | 'state' | 'version' | 'available' | 'start' | 'stop'> {
+  return {
+    // Two render threads in the JVM; a few more in flight keeps them busy (pipelining).
+    concurrency: (jvmOptions.threads ?? 2) * 2,
+    state: () => worker.state(),
+    version: () => worker.version() ?? jarVersionHint(ctx.config.plantumlJar) ?? 'unknown',
+    available: () => worker.available(),
+    async start() {
+      worker.acquire(id);
+      await worker.start();
+    },
+    stop: () => worker.release(id),
+  };
+}
+
 export function createPlantumlEngine(ctx: EngineContext, jvmOptions: JvmEngineOptions = {}): DiagramEngine {
   const worker: JvmWorker = sharedJvmWorker(ctx, jvmOptions);
   const id = 'plantuml';
@@ -73,16 +98,7 @@ export function createPlantumlEngine(ctx: EngineContext, jvmOptions: JvmEngineOp
       { name: 'theme', description: 'A built-in PlantUML theme name (letters, digits, - and _ only).', kind: 'string' },
       { name: 'no-metadata', description: 'Leave the diagram source out of the image metadata.', kind: 'flag' },
     ],
-    // Two render threads in the JVM; a few more in flight keeps them busy (pipelining).
-    concurrency: (jvmOptions.threads ?? 2) * 2,
-
-    state: () => worker.state(),
-    version: () => worker.version() ?? jarVersionHint(ctx.config.plantumlJar) ?? 'unknown',
-    available: () => worker.available(),
-    async start() {
-      worker.acquire(id);
-      await worker.start();
-    },
+    ...jvmEngineLifecycle(ctx, worker, id, jvmOptions),
     async render(input: RenderInput): Promise<Buffer> {
       worker.acquire(id);
       const config = layoutConfig(ctx);
@@ -109,7 +125,6 @@ export function createPlantumlEngine(ctx: EngineContext, jvmOptions: JvmEngineOp
           throw new StudioError(500, `plantuml cannot render ${input.format}`);
       }
     },
-    stop: () => worker.release(id),
   };
 }
 

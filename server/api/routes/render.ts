@@ -8,8 +8,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { StudioConfig } from '../../config.js';
 import { decodePlantumlEncoded } from '../../engines/plantuml-source.js';
-import { KROKI_TYPES } from '../../engines/kroki-types.js';
-import { CONTENT_TYPES } from '../../engines/kroki-types.js';
+import { CONTENT_TYPES, KROKI_TYPES } from '../../engines/kroki-types.js';
 import { BadRequestError, StudioError, UnsupportedFormatError, humanList } from '../../errors.js';
 import { decodeKrokiSource } from '../decode.js';
 import { formatFromAccept, normaliseFormat } from '../negotiate.js';
