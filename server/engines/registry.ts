@@ -80,7 +80,9 @@ export class EngineRegistry {
     const canonical = this.canonical(type);
     const policy: EnginePolicy = policyFor(this.config, canonical);
     const engine = this.byType.get(type);
-    const localOk = engine !== undefined && engine.available().ok;
+    // available() may touch the file system (jar, java, chromium); a warm engine is
+    // available by definition, so the hot path skips the check.
+    const localOk = engine !== undefined && (engine.state() === 'ready' || engine.available().ok);
     const upstreamFormats = KROKI_TYPES[type]?.formats ?? KROKI_TYPES[canonical]?.formats;
     const upstreamOk = this.config.krokiUrl !== null && upstreamFormats !== undefined;
 
