@@ -10,6 +10,7 @@ import fastifyStatic from '@fastify/static';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import errorsPlugin from './api/errors-plugin.js';
+import './api/request-log.js';
 import { RenderService } from './api/render-service.js';
 import healthRoutes from './api/routes/health.js';
 import renderRoutes from './api/routes/render.js';
@@ -75,30 +76,39 @@ export async function buildApp(config: StudioConfig, opts: BuildOptions = {}): P
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.bodyLimit }, (_req, body, done) => done(null, body));
 
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', (request, _reply, done) => {
     // A loopback server answers only to loopback names, so a web page cannot reach it
     // through DNS rebinding (a hostile name that resolves to 127.0.0.1).
     if (config.allowedHosts && !config.allowedHosts.includes(hostName(request.headers.host)))
-      throw new StudioError(403, `Host ${JSON.stringify(request.headers.host ?? '')} is not allowed. Set STUDIO_ALLOWED_HOSTS to allow it.`);
+      return done(new StudioError(403, `Host ${JSON.stringify(request.headers.host ?? '')} is not allowed. Set STUDIO_ALLOWED_HOSTS to allow it.`));
     if (config.secret && needsSecret(request.method, request.routeOptions.url) && !secretMatches(config.secret, request.headers))
-      throw new StudioError(401, 'This server requires its secret: send Authorization: Bearer <STUDIO_SECRET>.', {
-        headers: { 'www-authenticate': 'Bearer realm="kroki-studio"' },
-      });
+      return done(
+        new StudioError(401, 'This server requires its secret: send Authorization: Bearer <STUDIO_SECRET>.', {
+          headers: { 'www-authenticate': 'Bearer realm="kroki-studio"' },
+        }),
+      );
     // Kroki measures the request line: "GET <uri> HTTP/1.1".
     if (request.method.length + request.url.length + 10 > config.maxUriLength)
-      throw new StudioError(
-        414,
+      return done(
+        new StudioError(
+          414,
         `The request URI's length exceeds ${config.maxUriLength}. You can update this value by setting KROKI_MAX_URI_LENGTH environment variable. Please read: https://docs.kroki.io/kroki/setup/configuration/#_max_uri_length for more information.`,
+        ),
       );
+    done();
   });
-  app.addHook('onSend', async (_request, reply, payload) => {
+  // Callback-style hooks on the hot path: no promise per request and hook.
+  app.addHook('onSend', (_request, reply, payload, done) => {
     reply.header('x-content-type-options', 'nosniff');
     const type = String(reply.getHeader('content-type') ?? '');
     if (type.startsWith('text/html') && !reply.hasHeader('content-security-policy')) reply.header('content-security-policy', UI_CSP);
-    return payload;
+    done(null, payload);
   });
-  app.addHook('onResponse', async (request, reply) => {
-    request.log.info({ method: request.method, url: request.url.slice(0, 200), status: reply.statusCode, ms: +reply.elapsedTime.toFixed(2) }, 'request');
+  app.decorateRequest('rendered', null);
+  app.addHook('onResponse', (request, reply, done) => {
+    const line = { method: request.method, url: request.url.slice(0, 200), status: reply.statusCode, ms: +reply.elapsedTime.toFixed(2), ...request.rendered };
+    request.log.info(line, 'request');
+    done();
   });
   app.addHook('onClose', async () => {
     await registry.stop();

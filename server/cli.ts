@@ -7,6 +7,7 @@
 import { parseArgs } from 'node:util';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
+import { createServerLogger } from './logging.js';
 import { STUDIO_VERSION } from './version.js';
 
 const USAGE = `Usage: kroki-studio serve [--host HOST] [--port PORT]
@@ -58,7 +59,12 @@ export async function main(argv: string[]): Promise<number> {
     throw err;
   }
 
-  const app = await buildApp(config);
+  const log = createServerLogger(config.logLevel);
+  const exit = (code: number) => {
+    log.close();
+    process.exit(code);
+  };
+  const app = await buildApp(config, { logger: log.logger });
   // Warm the preloaded engines while the socket opens: worker threads and the JVM load in
   // parallel with the main thread.
   void app.studio.registry.startPreloaded();
@@ -69,14 +75,14 @@ export async function main(argv: string[]): Promise<number> {
     app.log.info({ signal }, 'shutting down');
     const force = setTimeout(() => {
       app.log.error('shutdown took too long; exiting');
-      process.exit(1);
+      exit(1);
     }, SHUTDOWN_GRACE_MS);
     force.unref();
     app.close().then(
-      () => process.exit(0),
+      () => exit(0),
       (err: unknown) => {
         app.log.error({ err }, 'error during shutdown');
-        process.exit(1);
+        exit(1);
       },
     );
   };
@@ -86,9 +92,11 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const address = await app.listen({ host: config.host, port: config.port });
     app.log.info({ address, upstream: config.krokiUrl, safeMode: config.safeMode }, `Kroki Studio ${STUDIO_VERSION} listening on ${address}`);
+    log.flush();
   } catch (err) {
     process.stderr.write(`kroki-studio: cannot listen on ${config.host}:${config.port}: ${(err as Error).message}\n`);
     await app.close();
+    log.close();
     return 1;
   }
   return -1; // keep running

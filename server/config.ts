@@ -50,6 +50,10 @@ export interface StudioConfig {
   javaPath: string;
   plantumlJar: string;
   jvmHeap: string;
+  /** Extra JVM flags, after Studio's own (so they can override them). */
+  jvmOptions: string[];
+  /** Background warm-up renders after the JVM starts (the first 100 at once, the rest when idle). */
+  jvmWarmupRenders: number;
   /** Path of Graphviz `dot` for PlantUML, or null to use Smetana (built-in layout). */
   graphvizDot: string | null;
   mermaidPages: number;
@@ -188,6 +192,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<StudioConf
     javaPath: str('STUDIO_JAVA_PATH', 'java'),
     plantumlJar: jarEnv ?? defaultPlantumlJar(),
     jvmHeap,
+    jvmOptions: (env.STUDIO_JVM_OPTIONS ?? '').split(/\s+/).filter(Boolean),
+    jvmWarmupRenders: int('STUDIO_JVM_WARMUP', 800, 0, 100_000),
     graphvizDot: dotEnv ? (existsSync(dotEnv) ? dotEnv : null) : firstExisting(['/usr/bin/dot', '/usr/local/bin/dot']),
     // One warm page by default: each extra page costs ~250 MB, and the memory budget with
     // every engine warm is 1.2 GB. Raise it for Mermaid-heavy teams.

@@ -20,6 +20,7 @@ import type {
   EngineFactory,
   RenderInput,
 } from "./engine.js";
+import { loadMermaidBundle } from "./mermaid-bundle.js";
 import { mermaidConfigFor } from "./mermaid-config.js";
 
 const require = createRequire(import.meta.url);
@@ -38,8 +39,7 @@ const ASSETS_DIR =
 
 /** What `window.studioMermaid.render` returns in the page (see browser-assets/mermaid-page.js). */
 type PageRenderResult =
-  | { ok: true; svg: string; width: number; height: number }
-  | { ok: false; message: string; line?: number };
+  { ok: true; svg: string } | { ok: false; message: string; line?: number };
 
 interface MermaidWindow {
   studioMermaid: {
@@ -52,8 +52,11 @@ interface MermaidWindow {
   };
 }
 
-/** The pooled Mermaid page: our HTML plus the library, served from disk. */
-export function mermaidPageKind(maxPages: number): PageKind {
+/** The pooled Mermaid page: our HTML plus the library (see mermaid-bundle.ts), served from disk. */
+export function mermaidPageKind(
+  maxPages: number,
+  onUnpatchedBundle: () => void = () => {},
+): PageKind {
   return {
     id: "mermaid",
     maxPages,
@@ -62,7 +65,11 @@ export function mermaidPageKind(maxPages: number): PageKind {
     assets: {
       "/mermaid/index.html": path.join(ASSETS_DIR, "mermaid.html"),
       "/mermaid/mermaid-page.js": path.join(ASSETS_DIR, "mermaid-page.js"),
-      "/vendor/mermaid.min.js": MERMAID_BUNDLE,
+      "/vendor/mermaid.min.js": () => {
+        const bundle = loadMermaidBundle(MERMAID_BUNDLE);
+        if (!bundle.patched) onUnpatchedBundle();
+        return bundle.body;
+      },
     },
     // Long-lived pages accumulate library state; a fresh page now and then bounds it.
     maxUses: 2000,
@@ -79,6 +86,17 @@ export function mermaidPageKind(maxPages: number): PageKind {
     },
   };
 }
+
+/** Background renders on a fresh page (see warmUp): mostly flowcharts, the common case. */
+const MERMAID_WARMUP_RENDERS = 40;
+const MERMAID_WARMUP_DIAGRAMS: readonly string[] = [
+  "flowchart TD\n  A[Start] --> B{Valid?}\n  B -->|yes| C[Render]\n  B -->|no| D[Report]\n  C --> E((Done))\n  D --> E",
+  "sequenceDiagram\n  participant U as User\n  participant S as Studio\n  U->>S: edit\n  S-->>U: preview\n  Note over U,S: warm-up",
+  "flowchart LR\n  subgraph Engines\n    G[Graphviz] --- P[PlantUML]\n  end\n  UI --> Engines --> SVG[(picture)]",
+  "classDiagram\n  class Engine {\n    +render()\n  }\n  Engine <|-- Mermaid",
+];
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 class MermaidEngine implements DiagramEngine {
   readonly id = "mermaid";
@@ -103,10 +121,16 @@ class MermaidEngine implements DiagramEngine {
   private readonly kind: PageKind;
   private starting: Promise<void> | null = null;
   private startState: EngineState = "idle";
+  private warmGeneration = 0;
 
   constructor(private readonly ctx: EngineContext) {
     this.concurrency = ctx.config.mermaidPages;
-    this.kind = mermaidPageKind(ctx.config.mermaidPages);
+    this.kind = mermaidPageKind(ctx.config.mermaidPages, () =>
+      ctx.logger.warn(
+        { engine: "mermaid", version: MERMAID_VERSION },
+        "this Mermaid bundle does not contain the code Studio speeds up; it is served unchanged (slower renders)",
+      ),
+    );
   }
 
   state(): EngineState {
@@ -143,6 +167,7 @@ class MermaidEngine implements DiagramEngine {
       try {
         await this.ctx.browser.warm(this.kind);
         this.startState = "ready";
+        void this.warmUp(++this.warmGeneration);
       } catch (err) {
         this.startState = "failed";
         this.starting = null;
@@ -175,13 +200,11 @@ class MermaidEngine implements DiagramEngine {
         );
         if (!rendered.ok) throw syntaxError(rendered.message, rendered.line);
         const png = picture
-          ? await page
-              .locator("#stage > svg")
-              .screenshot({
-                type: "png",
-                omitBackground: true,
-                animations: "disabled",
-              })
+          ? await page.locator("#stage > svg").screenshot({
+              type: "png",
+              omitBackground: true,
+              animations: "disabled",
+            })
           : null;
         return { svg: rendered.svg, png };
       },
@@ -192,7 +215,48 @@ class MermaidEngine implements DiagramEngine {
     return Buffer.from(result.svg, "utf8");
   }
 
+  /**
+   * Mermaid's first few dozen renders in a page run at about half speed while V8
+   * optimises the library, so a fresh page renders a few common diagrams in the
+   * background. Each goes through the pool like a request: a real render waits for at
+   * most one of them, and the warm-up pauses while real renders are waiting.
+   */
+  private async warmUp(generation: number): Promise<void> {
+    const config = mermaidConfigFor(
+      {},
+      this.ctx.config.safeMode,
+      this.ctx.config.mermaidMaxTextSize,
+    );
+    for (let i = 0; i < MERMAID_WARMUP_RENDERS; i++) {
+      if (generation !== this.warmGeneration || this.startState !== "ready")
+        return;
+      while ((this.ctx.browser.stats().kinds[this.kind.id]?.waiting ?? 0) > 0)
+        await delay(50);
+      const source =
+        MERMAID_WARMUP_DIAGRAMS[i % MERMAID_WARMUP_DIAGRAMS.length]!;
+      try {
+        await this.ctx.browser.withPage(
+          this.kind,
+          { signal: AbortSignal.timeout(this.ctx.config.renderTimeoutMs) },
+          (page) =>
+            page.evaluate(
+              ([src, cfg]) =>
+                (window as unknown as MermaidWindow).studioMermaid.render(
+                  src,
+                  cfg,
+                  false,
+                ),
+              [source, config] as const,
+            ),
+        );
+      } catch {
+        return; // the browser is stopping or gone; real renders report their own errors
+      }
+    }
+  }
+
   async stop(): Promise<void> {
+    this.warmGeneration++;
     // The browser belongs to the shared pool (stopped with the engine context).
     this.starting = null;
     this.startState = "stopped";

@@ -43,8 +43,11 @@ export interface PageKind {
   readonly maxPages: number;
   /** `false`: no script ever runs in these pages (used for untrusted SVG conversions). */
   readonly javaScript: boolean;
-  /** Files served to the page from disk, by URL path under ASSET_ORIGIN (`/mermaid/index.html`). */
-  readonly assets?: Readonly<Record<string, string>>;
+  /**
+   * What the page may load, by URL path under ASSET_ORIGIN (`/mermaid/index.html`): a
+   * file on disk, or a function that produces the bytes (read once, then kept).
+   */
+  readonly assets?: Readonly<Record<string, PageAsset>>;
   /** Asset path opened when the page is created; `about:blank` when absent. */
   readonly entry?: string;
   /** Runs once after the entry loaded, e.g. to check that the library is ready. */
@@ -70,6 +73,8 @@ export interface BrowserPoolStats {
 }
 
 /** Pages load their own files from this origin; no real host ever answers it. */
+export type PageAsset = string | (() => Buffer);
+
 export const ASSET_ORIGIN = "http://studio-assets.invalid";
 
 const LAUNCH_ARGS = [
@@ -145,7 +150,7 @@ export class BrowserPool {
   private lastVersion: string | null = null;
   private restartCount = 0;
   private readonly kinds = new Map<string, KindState>();
-  private readonly assetCache = new Map<string, Buffer>();
+  private readonly assetCache = new Map<PageAsset, Buffer>();
 
   constructor(readonly opts: BrowserPoolOptions) {
     this.config = opts.config;
@@ -551,13 +556,14 @@ export class BrowserPool {
     const url = route.request().url();
     try {
       if (url.startsWith(`${ASSET_ORIGIN}/`)) {
-        const file = lease.kind.assets?.[new URL(url).pathname];
-        if (!file)
+        const pathname = new URL(url).pathname;
+        const asset = lease.kind.assets?.[pathname];
+        if (!asset)
           return await route.fulfill({ status: 404, body: "not found" });
         return await route.fulfill({
           status: 200,
-          contentType: contentTypeOf(file),
-          body: this.readAsset(file),
+          contentType: contentTypeOf(pathname),
+          body: this.readAsset(asset),
         });
       }
       if (lease.allowNetwork) return await route.continue();
@@ -567,11 +573,11 @@ export class BrowserPool {
     }
   }
 
-  private readAsset(file: string): Buffer {
-    let body = this.assetCache.get(file);
+  private readAsset(asset: PageAsset): Buffer {
+    let body = this.assetCache.get(asset);
     if (!body) {
-      body = readFileSync(file);
-      this.assetCache.set(file, body);
+      body = typeof asset === "string" ? readFileSync(asset) : asset();
+      this.assetCache.set(asset, body);
     }
     return body;
   }

@@ -349,3 +349,31 @@ describe('identical renders in flight share one result', () => {
     }
   });
 });
+
+describe('access log', () => {
+  it('writes one JSON line per request with its id, and for renders the type, format, engine, cache and duration', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const { pino } = await import('pino');
+    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) });
+    const logged = await buildApp(loadConfig({ STUDIO_PRELOAD: 'none' }), { engines: [echoEngine()], logger });
+    try {
+      const ok = await logged.inject({ method: 'POST', url: '/echo/svg', payload: 'logged', headers: { 'content-type': 'text/plain', 'x-request-id': 'req-42' } });
+      expect(ok.statusCode).toBe(200);
+      await logged.inject({ method: 'POST', url: '/echo/svg', payload: 'logged', headers: { 'content-type': 'text/plain' } });
+      const bad = await logged.inject({ method: 'POST', url: '/echo/bmp', payload: 'x', headers: { 'content-type': 'text/plain' } });
+      expect(bad.statusCode).toBe(400);
+
+      const requests = lines.filter((l) => l.msg === 'request');
+      expect(requests).toHaveLength(3);
+      expect(requests[0]).toMatchObject({ reqId: 'req-42', method: 'POST', url: '/echo/svg', status: 200, type: 'echo', format: 'svg', engine: 'echo', cache: 'miss' });
+      expect(typeof requests[0]!.durationMs).toBe('number');
+      expect(typeof requests[0]!.ms).toBe('number');
+      expect(requests[1]).toMatchObject({ status: 200, cache: 'hit' });
+      // A refused request is logged too, without render fields.
+      expect(requests[2]).toMatchObject({ status: 400, url: '/echo/bmp' });
+      expect(requests[2]!.engine).toBeUndefined();
+    } finally {
+      await logged.close();
+    }
+  });
+});

@@ -25,6 +25,7 @@ describe('configuration', () => {
     [{ STUDIO_CACHE_BYTES: '-1' }, 'STUDIO_CACHE_BYTES'],
     [{ KROKI_DISPLAY_EXCEPTION_DETAILS: 'maybe' }, 'KROKI_DISPLAY_EXCEPTION_DETAILS'],
     [{ STUDIO_JVM_HEAP: 'lots' }, 'STUDIO_JVM_HEAP'],
+    [{ STUDIO_JVM_WARMUP: '-5' }, 'STUDIO_JVM_WARMUP'],
   ])('rejects %j naming the setting', (env, setting) => {
     let err: unknown;
     try {
@@ -35,6 +36,14 @@ describe('configuration', () => {
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).setting).toBe(setting);
     expect((err as Error).message).toContain(setting);
+  });
+
+  it('reads the JVM options and warm-up length', () => {
+    const c = loadConfig({ STUDIO_JVM_OPTIONS: '  -XX:TieredStopAtLevel=1   -Dfoo=bar ', STUDIO_JVM_WARMUP: '0' });
+    expect(c.jvmOptions).toEqual(['-XX:TieredStopAtLevel=1', '-Dfoo=bar']);
+    expect(c.jvmWarmupRenders).toBe(0);
+    expect(loadConfig({}).jvmOptions).toEqual([]);
+    expect(loadConfig({}).jvmWarmupRenders).toBe(800);
   });
 
   it('reads per-type policies and normalises the upstream URL', () => {

@@ -13,6 +13,7 @@ import { BadRequestError, StudioError, UnsupportedFormatError, humanList } from 
 import { decodeKrokiSource } from '../decode.js';
 import { formatFromAccept, normaliseFormat } from '../negotiate.js';
 import { mergeOptions } from '../options.js';
+import '../request-log.js';
 import type { RenderService } from '../render-service.js';
 import type { OutputFormat } from '../types.js';
 
@@ -77,10 +78,15 @@ export default async function renderRoutes(app: FastifyInstance, { config, servi
     const started = performance.now();
     try {
       const result = await service.render({ type, format, source, options, signal: controller.signal });
-      request.log.info(
-        { type, format, engine: result.engine, cache: result.cached ? 'hit' : 'miss', durationMs: +(performance.now() - started).toFixed(2), bytes: result.body.length },
-        'rendered',
-      );
+      // The one log line per request (app.ts, onResponse) carries what was rendered where.
+      request.rendered = {
+        type,
+        format,
+        engine: result.engine,
+        cache: result.cached ? 'hit' : 'miss',
+        durationMs: +(performance.now() - started).toFixed(2),
+        bytes: result.body.length,
+      };
       reply
         .code(200)
         .header('content-type', CONTENT_TYPES[format])

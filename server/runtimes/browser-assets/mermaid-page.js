@@ -28,14 +28,15 @@
       return { ok: false, message, line: lineOf(err, message) };
     }
     // Mermaid returns HTML-serialised markup (<br>, &nbsp;, unclosed <img>). Parsing it
-    // into the page and serialising it as XML gives well-formed SVG for any consumer.
-    stage.innerHTML = svgText;
-    const svg = stage.querySelector("svg");
+    // as HTML and serialising it as XML gives well-formed SVG for any consumer. A
+    // <template> parses without style or layout work; only a screenshot needs the SVG
+    // laid out on the stage.
+    const holder = keepOnStage ? stage : document.createElement("template");
+    holder.innerHTML = svgText;
+    const svg = (keepOnStage ? stage : holder.content).querySelector("svg");
     if (!svg) return { ok: false, message: "Mermaid produced no SVG" };
     const xml = new XMLSerializer().serializeToString(svg);
-    const box = svg.getBoundingClientRect();
-    if (!keepOnStage) stage.replaceChildren();
-    return { ok: true, svg: xml, width: box.width, height: box.height };
+    return { ok: true, svg: xml };
   }
 
   window.studioMermaid = Object.freeze({

@@ -55,6 +55,34 @@ describe('PreviewPane', () => {
     wrapper.unmount();
   });
 
+  it('fits a new diagram when it arrives, unless the user chose a zoom while it was rendering', async () => {
+    const docs = useDocumentsStore();
+    const preview = usePreviewStore();
+    const wrapper = mount(PreviewPane);
+    const first = docs.active!;
+    const picture = (id: string, source: string) => {
+      preview.byDocument[id] = {
+        picture: { svgText: '<svg xmlns="http://www.w3.org/2000/svg" width="400" height="100"/>', url: `blob:test/${source}`, type: 'graphviz', source, durationMs: 1 },
+        error: null,
+        rendering: false,
+      };
+    };
+    // Another document: fit mode again; the user picks 1:1 before its picture lands.
+    preview.setZoom(2.5);
+    const second = docs.create();
+    await wrapper.vm.$nextTick();
+    expect(docs.active!.id).toBe(second.id);
+    expect(preview.fitMode).toBe(true);
+    preview.actualSize();
+    picture(second.id, 'late');
+    await wrapper.vm.$nextTick();
+    await wrapper.vm.$nextTick();
+    expect(preview.zoom).toBe(1);
+    expect(preview.fitMode).toBe(false);
+    expect(first.id).not.toBe(second.id);
+    wrapper.unmount();
+  });
+
   it('zooms with its toolbar', async () => {
     const wrapper = mount(PreviewPane);
     const preview = usePreviewStore();

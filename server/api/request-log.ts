@@ -1,0 +1,17 @@
+/** What a render request adds to its one access-log line (see app.ts, onResponse). */
+import type { OutputFormat } from './types.js';
+
+export interface RenderedLogFields {
+  type: string;
+  format: OutputFormat;
+  engine: string;
+  cache: 'hit' | 'miss';
+  durationMs: number;
+  bytes: number;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    rendered: RenderedLogFields | null;
+  }
+}
