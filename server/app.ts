@@ -19,10 +19,9 @@ import { RenderCache } from './cache/render-cache.js';
 import type { StudioConfig } from './config.js';
 import { StudioError } from './errors.js';
 import type { EngineFactory } from './engines/engine.js';
-import { ENGINE_FACTORIES } from './engines/index.js';
-import { EngineRegistry } from './engines/registry.js';
-import { StudioMetrics } from './metrics.js';
-import { createEngineContext } from './runtimes/context.js';
+import type { EngineRegistry } from './engines/registry.js';
+import { createEngineRuntime, type EngineRuntime } from './engine-runtime.js';
+import type { StudioMetrics } from './metrics.js';
 
 export interface BuiltApp extends FastifyInstance {
   studio: { registry: EngineRegistry; cache: RenderCache; metrics: StudioMetrics; service: RenderService };
@@ -35,6 +34,8 @@ export interface BuildOptions {
   logger?: Logger | boolean;
   /** Engine list; defaults to every embedded engine. Tests may add their own. */
   engines?: readonly EngineFactory[];
+  /** Engines built (and maybe started) beforehand; the app then owns and stops them. */
+  runtime?: EngineRuntime;
 }
 
 export async function buildApp(config: StudioConfig, opts: BuildOptions = {}): Promise<BuiltApp> {
@@ -51,9 +52,7 @@ export async function buildApp(config: StudioConfig, opts: BuildOptions = {}): P
     serverFactory: (handler: http.RequestListener) => http.createServer({ maxHeaderSize: config.maxHeaderSize + config.maxUriLength }, handler),
   } as Parameters<typeof Fastify>[0]) as unknown as BuiltApp;
 
-  const metrics = new StudioMetrics();
-  const ctx = createEngineContext(config, app.log as unknown as Logger, (id) => metrics.restarted(id));
-  const registry = new EngineRegistry(opts.engines ?? ENGINE_FACTORIES, ctx, metrics);
+  const { ctx, registry, metrics } = opts.runtime ?? createEngineRuntime(config, app.log as unknown as Logger, opts.engines);
   const cache = new RenderCache(config.cacheBytes);
   // axios costs ~130 ms to import: only load the upstream client when there is an upstream.
   const upstream = config.krokiUrl

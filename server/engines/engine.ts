@@ -9,6 +9,7 @@ import type { EngineState, OutputFormat, RuntimeKind, SafeMode } from '../api/ty
 import type { StudioConfig } from '../config.js';
 import type { SvgConverter } from '../convert/svg-converter.js';
 import type { BrowserPool } from '../runtimes/browser-pool.js';
+import type { RenderActivity } from '../runtimes/activity.js';
 
 export interface RenderInput {
   /** The type named in the request (an engine may serve several: plantuml, c4plantuml). */
@@ -74,6 +75,8 @@ export interface EngineContext {
   converter: SvgConverter;
   /** Counts a process/runtime restart for the metrics endpoint. */
   onRestart(engineId: string): void;
+  /** Real renders in flight, so background warm-ups can give way (see runtimes/activity.ts). */
+  activity: RenderActivity;
 }
 
 export type EngineFactory = (ctx: EngineContext) => DiagramEngine;

@@ -96,8 +96,6 @@ const MERMAID_WARMUP_DIAGRAMS: readonly string[] = [
   "classDiagram\n  class Engine {\n    +render()\n  }\n  Engine <|-- Mermaid",
 ];
 
-const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 class MermaidEngine implements DiagramEngine {
   readonly id = "mermaid";
   readonly types = ["mermaid"] as const;
@@ -218,8 +216,8 @@ class MermaidEngine implements DiagramEngine {
   /**
    * Mermaid's first few dozen renders in a page run at about half speed while V8
    * optimises the library, so a fresh page renders a few common diagrams in the
-   * background. Each goes through the pool like a request: a real render waits for at
-   * most one of them, and the warm-up pauses while real renders are waiting.
+   * background, each only while no real render runs anywhere in the server (a real
+   * render arriving meanwhile waits for at most one of them).
    */
   private async warmUp(generation: number): Promise<void> {
     const config = mermaidConfigFor(
@@ -228,10 +226,9 @@ class MermaidEngine implements DiagramEngine {
       this.ctx.config.mermaidMaxTextSize,
     );
     for (let i = 0; i < MERMAID_WARMUP_RENDERS; i++) {
-      if (generation !== this.warmGeneration || this.startState !== "ready")
-        return;
-      while ((this.ctx.browser.stats().kinds[this.kind.id]?.waiting ?? 0) > 0)
-        await delay(50);
+      const wanted = () =>
+        generation === this.warmGeneration && this.startState === "ready";
+      if (!(await this.ctx.activity.waitQuiet(wanted))) return;
       const source =
         MERMAID_WARMUP_DIAGRAMS[i % MERMAID_WARMUP_DIAGRAMS.length]!;
       try {

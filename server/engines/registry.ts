@@ -138,6 +138,7 @@ export class EngineRegistry {
     const signal = controller.signal;
     const started = process.hrtime.bigint();
     const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+    const done = this.ctx.activity.begin();
     try {
       const body = await limiter.run(async () => {
         await engine.start();
@@ -154,6 +155,7 @@ export class EngineRegistry {
       this.observer.rendered(engine.id, seconds(), busy ? 'busy' : 'error');
       throw err;
     } finally {
+      done();
       clearTimeout(timer);
       input.signal.removeEventListener('abort', forward);
     }
@@ -163,14 +165,21 @@ export class EngineRegistry {
    * Start the engines whose runtime is preloaded; failures are logged, not fatal. The first
    * engine of the catalogue (Graphviz) warms alone, so on two cores it is not starved by the
    * JVM and the other workers and answers within a second of launch; the rest then warm
-   * together.
+   * together, after `beforeTheRest` (the CLI passes "the socket is open").
    */
-  async startPreloaded(): Promise<void> {
+  async startPreloaded(beforeTheRest: Promise<unknown> = Promise.resolve()): Promise<void> {
     const start = (e: DiagramEngine) =>
       e.start().catch((err: unknown) => this.logger.warn({ engine: e.id, err }, 'engine failed to start; it will retry on first use'));
     const [first, ...rest] = this.engines.filter((e) => this.config.preload.has(e.runtime) && e.available().ok);
-    if (first) await start(first);
-    await Promise.all(rest.map(start));
+    // Warm-ups wait until every preloaded engine is up: on two cores they would slow the start.
+    const release = this.ctx.activity.holdForStartup();
+    try {
+      if (first) await start(first);
+      await beforeTheRest.catch(() => undefined);
+      await Promise.all(rest.map(start));
+    } finally {
+      release();
+    }
   }
 
   async stop(): Promise<void> {

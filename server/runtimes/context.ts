@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { StudioConfig } from '../config.js';
 import { createSvgConverter } from '../convert/index.js';
 import type { EngineContext } from '../engines/engine.js';
+import { RenderActivity } from './activity.js';
 import { BrowserPool } from './browser-pool.js';
 
 export function createEngineContext(
@@ -18,6 +19,7 @@ export function createEngineContext(
     browser,
     converter,
     onRestart,
+    activity: new RenderActivity(),
     async close() {
       await converter.stop();
       await browser.stop();

@@ -17,6 +17,7 @@ import type { Logger } from 'pino';
 import type { EngineState, SafeMode } from '../api/types.js';
 import { PACKAGE_ROOT, type StudioConfig } from '../config.js';
 import { EngineCrashedError, EngineUnavailableError, RenderTimeoutError, StudioError } from '../errors.js';
+import type { RenderActivity } from './activity.js';
 
 export type JvmFormat = 'png' | 'svg' | 'pdf' | 'txt' | 'utxt';
 
@@ -45,6 +46,8 @@ export interface JvmWorkerOptions {
   threads?: number;
   /** Background renders after start that bring the JIT up to speed (0 disables); default STUDIO_JVM_WARMUP. */
   warmupRenders?: number;
+  /** Server-wide render activity: warm-up renders wait while real renders run. */
+  activity?: RenderActivity;
   /** How long an aborted render may stay unanswered before the JVM counts as stuck. */
   stuckGraceMs?: number;
   /** How long stop() waits after closing stdin / SIGTERM before escalating. */
@@ -476,23 +479,19 @@ export class JvmWorker {
   }
 
   /**
-   * Sequential background renders: at most one in flight, so real renders always find a
-   * free thread. The first QUICK_WARMUP_RENDERS run at once and cover every diagram kind
-   * and format; PlantUML's JIT keeps improving for several hundred more renders (a
-   * sequence diagram: ~15 ms after 100 renders, ~7 ms after 1000 here), so the rest run
-   * only while the JVM has no real work, SVG only, weighted to sequence diagrams.
+   * Sequential background renders: at most one in flight, and each waits until no real
+   * render is running (server-wide when the engine context's activity is known). The
+   * first QUICK_WARMUP_RENDERS cover every diagram kind and format; PlantUML's JIT keeps
+   * improving for several hundred more renders (a sequence diagram: ~15 ms after 100
+   * renders, ~7 ms after 1000 here), so the rest are SVG, weighted to sequence diagrams.
    */
   private async runWarmup(generation: number): Promise<void> {
     const started = Date.now();
     const config = this.config.graphvizDot ? [] : ['!pragma layout smetana'];
     const current = () => generation === this.warmupGeneration && this.currentState === 'ready';
     for (let i = 0; i < this.warmupRenders; i++) {
-      if (!current()) return;
+      if (!(await this.waitQuiet(current))) return;
       const quick = i < QUICK_WARMUP_RENDERS;
-      while (!quick && this.busyWithRealRenders()) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        if (!current()) return;
-      }
       const source = quick ? WARMUP_DIAGRAMS[i % WARMUP_DIAGRAMS.length]! : DEEP_WARMUP_DIAGRAMS[i % DEEP_WARMUP_DIAGRAMS.length]!;
       const format = quick ? WARMUP_FORMATS[Math.floor(i / WARMUP_DIAGRAMS.length) % WARMUP_FORMATS.length]! : 'svg';
       try {
@@ -507,11 +506,12 @@ export class JvmWorker {
     }
   }
 
-  /** A real render is in flight, or one finished moments ago (the user is typing). */
-  private busyWithRealRenders(): boolean {
-    if (Date.now() - this.lastRealRenderAt < 250) return true;
-    for (const p of this.pending.values()) if (p.req.engineId !== WARMUP_ID) return true;
-    return false;
+  /** Until no real render runs (and none just ended); false if the warm-up is no longer wanted. */
+  private async waitQuiet(current: () => boolean): Promise<boolean> {
+    if (this.opts.activity) return this.opts.activity.waitQuiet(current);
+    while (current() && (Date.now() - this.lastRealRenderAt < 250 || [...this.pending.values()].some((p) => p.req.engineId !== WARMUP_ID)))
+      await new Promise((resolve) => setTimeout(resolve, 50).unref());
+    return current();
   }
 
   private onExit(child: ChildProcessWithoutNullStreams, code: number | null, signal: NodeJS.Signals | null): void {
@@ -663,12 +663,12 @@ function abortError(signal: AbortSignal, engineId: string, elapsedMs: number): E
 const shared = new WeakMap<object, JvmWorker>();
 
 export function sharedJvmWorker(
-  ctx: { config: StudioConfig; logger: Logger; onRestart(engineId: string): void },
+  ctx: { config: StudioConfig; logger: Logger; onRestart(engineId: string): void; activity?: RenderActivity },
   opts: Omit<JvmWorkerOptions, 'config' | 'logger' | 'onRestart'> = {},
 ): JvmWorker {
   let worker = shared.get(ctx);
   if (!worker) {
-    worker = new JvmWorker({ ...opts, config: ctx.config, logger: ctx.logger.child({ runtime: 'jvm' }), onRestart: (id) => ctx.onRestart(id) });
+    worker = new JvmWorker({ ...opts, config: ctx.config, logger: ctx.logger.child({ runtime: 'jvm' }), onRestart: (id) => ctx.onRestart(id), ...(ctx.activity ? { activity: ctx.activity } : {}) });
     shared.set(ctx, worker);
   }
   return worker;

@@ -10,6 +10,7 @@ serveWorker(() => {
   const { version } = require('bytefield-svg/package.json') as { version: string };
   return {
     info: { version },
+    warmUp: () => generate('(draw-column-headers)\n(draw-box "a" {:span 4})'),
     handlers: {
       render({ source }: { source: string }): string {
         try {

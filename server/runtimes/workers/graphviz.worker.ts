@@ -13,6 +13,7 @@ serveWorker(async () => {
   const graphviz = await Graphviz.load();
   return {
     info: { version: graphviz.version() },
+    warmUp: () => graphviz.layout('digraph { a -> b -> c; a -> c }', 'svg', 'dot'),
     handlers: {
       render({ source, layout }: GraphvizRenderRequest): string {
         let svg: string;

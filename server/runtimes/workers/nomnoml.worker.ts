@@ -5,6 +5,7 @@ import { serveWorker } from './protocol.js';
 
 serveWorker(() => ({
   info: { version: nomnoml.version },
+  warmUp: () => nomnoml.renderSvg('[a]->[b]'),
   handlers: {
     render({ source }: { source: string }): string {
       try {

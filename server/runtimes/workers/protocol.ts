@@ -36,6 +36,11 @@ export interface WorkerModule {
   /** Versions and other facts the host publishes (e.g. `{ version: '16.1.0' }`). */
   info: Record<string, string>;
   handlers: Record<string, WorkerHandler>;
+  /**
+   * One small render before the worker reports ready: a library's first call is several
+   * times slower than the next (WASM tier-up, JIT), and it should not be a user's.
+   */
+  warmUp?: () => unknown;
 }
 
 export function toWireError(err: unknown): WireError {
@@ -63,6 +68,14 @@ export function serveWorker(load: () => Promise<WorkerModule> | WorkerModule): v
 
   Promise.resolve()
     .then(load)
+    .then(async (mod) => {
+      try {
+        await mod.warmUp?.();
+      } catch {
+        // a failed sample render is not a failed load: real renders report their own errors
+      }
+      return mod;
+    })
     .then(
       (mod) => {
         port.on('message', (req: WorkerRequest) => {

@@ -67,4 +67,10 @@ async function render({ source, lite, unsafe }: VegaRenderRequest): Promise<stri
 serveWorker(() => ({
   info: { version: vega.version },
   handlers: { render },
+  warmUp: () =>
+    render({
+      source: '{"width":40,"height":20,"data":[{"name":"t","values":[{"x":1}]}],"marks":[{"type":"rect","from":{"data":"t"},"encode":{"enter":{"x":{"value":0},"width":{"value":10},"y":{"value":0},"height":{"value":10}}}}]}',
+      lite: false,
+      unsafe: false,
+    }),
 }));
