@@ -20,6 +20,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dotTool, mmdcTool, plantumlJarTool, type ColdTool } from './cold-tools.js';
+import { graphvizAlone, mermaidAlone } from './engine-alone.js';
 import {
   BYTEFIELD_SMALL,
   DITAA_SMALL,
@@ -146,6 +147,9 @@ interface PhaseB {
   stop?: StopResult;
   error?: string;
 }
+
+/** The engine called directly on this machine, same run (engine-alone.ts). */
+type AloneRows = Partial<Record<'graphviz' | 'mermaid', { summary?: Summary; error?: string }>>;
 
 interface ColdRow {
   tool: ColdTool;
@@ -429,8 +433,20 @@ function contentionNote(cold: ColdRow[]): string {
  * Data-driven remarks for the engine owners: how much of a miss is machine contention,
  * and where the memory sits. Estimates are labelled as such and never decide a verdict.
  */
-function readingNotes(a: PhaseA, b: PhaseB, cold: ColdRow[], targets: Target[]): string[] {
+function readingNotes(a: PhaseA, b: PhaseB, cold: ColdRow[], targets: Target[], alone: AloneRows): string[] {
   const notes: string[] = [];
+  for (const [type, name, baseline] of [
+    ['graphviz', 'Graphviz', '1.0–1.6'],
+    ['mermaid', 'Mermaid', '54–58'],
+  ] as const) {
+    const engine = alone[type]?.summary?.median;
+    const http = warmFor(b, type, 'svg')?.summary?.median;
+    if (engine === undefined || http === undefined) continue;
+    notes.push(
+      `${name} alone on this machine (the library called directly${type === 'mermaid' ? ' in one warm Chromium page, timed from Node' : ' in the bench process'}): ${ms(engine)} ms, against ${baseline} ms in engine-baselines.md. ` +
+        `Over HTTP through the server: ${ms(http)} ms, so the server adds ${ms(Math.max(0, http - engine))} ms (HTTP on loopback, routing, ETag, limiter, ${type === 'mermaid' ? 'the page pool and SVG clean-up' : 'the worker-thread hop'}, the access log).`,
+    );
+  }
   const dot = cold.find((c) => c.tool.name === 'dot')?.summary?.median;
   const factor = dot !== undefined ? dot / 10.6 : undefined;
   if (factor !== undefined && factor > 1.5) {
@@ -583,7 +599,7 @@ interface RunContext {
   totalSeconds: number;
 }
 
-function renderReport(run: RunContext, a: PhaseA, built: BuiltStartup | undefined, b: PhaseB, cold: ColdRow[]): { markdown: string; targets: Target[] } {
+function renderReport(run: RunContext, a: PhaseA, built: BuiltStartup | undefined, b: PhaseB, cold: ColdRow[], alone: AloneRows): { markdown: string; targets: Target[] } {
   const targets = buildTargets(a, built, b, cold);
   const { facts, totalSeconds } = run;
   const parts: string[] = [];
@@ -612,12 +628,14 @@ function renderReport(run: RunContext, a: PhaseA, built: BuiltStartup | undefine
   parts.push('### Warm renders over HTTP (cache off)');
   parts.push(
     table(
-      ['type', 'diagram', 'format', 'median ms', 'p95 ms', 'min / max ms', 'n', 'engine alone (engine-baselines.md)'],
-      b.warm.map((r) =>
-        r.summary
-          ? [r.diagram.type, r.diagram.label, r.format, ms(r.summary.median), ms(r.summary.p95), `${ms(r.summary.min)} / ${ms(r.summary.max)}`, String(r.summary.n), r.baseline ?? '']
-          : [r.diagram.type, r.diagram.label, r.format, 'error', '', '', '0', r.error ?? ''],
-      ),
+      ['type', 'diagram', 'format', 'median ms', 'p95 ms', 'min / max ms', 'n', 'engine alone, this machine, same run', 'engine alone (engine-baselines.md)'],
+      b.warm.map((r) => {
+        const here = r.format === 'svg' ? alone[r.diagram.type as keyof AloneRows] : undefined;
+        const hereText = here ? (here.summary ? `${ms(here.summary.median)} ms (p95 ${ms(here.summary.p95)})` : `error: ${here.error ?? ''}`) : '';
+        return r.summary
+          ? [r.diagram.type, r.diagram.label, r.format, ms(r.summary.median), ms(r.summary.p95), `${ms(r.summary.min)} / ${ms(r.summary.max)}`, String(r.summary.n), hereText, r.baseline ?? '']
+          : [r.diagram.type, r.diagram.label, r.format, 'error', '', '', '0', hereText, r.error ?? ''];
+      }),
     ),
   );
 
@@ -716,7 +734,7 @@ function renderReport(run: RunContext, a: PhaseA, built: BuiltStartup | undefine
     `Each run stops at ${LOAD_MAX_REQUESTS} renders or ${(LOAD_MAX_MS / 1000).toFixed(0)} s. The bench client shares the 2 CPUs with the server. For comparison (engine-baselines.md): Kroki's own Mermaid service ~4.2/s, a \`dot\` process per render ~140/s, PlantUML picoweb with 2 clients 257–307/s.`,
   );
 
-  const notes = readingNotes(a, b, cold, targets);
+  const notes = readingNotes(a, b, cold, targets, alone);
   if (notes.length) {
     parts.push('### Reading these numbers');
     parts.push(notes.map((n) => `- ${n}`).join('\n'));
@@ -735,6 +753,22 @@ function renderReport(run: RunContext, a: PhaseA, built: BuiltStartup | undefine
   return { markdown: parts.join('\n\n') + '\n', targets };
 }
 
+async function phaseEngineAlone(): Promise<AloneRows> {
+  const rows: AloneRows = {};
+  const measure = async (key: keyof AloneRows, run: () => Promise<Summary>) => {
+    try {
+      rows[key] = { summary: await run() };
+      log(`engine alone, ${key}: median ${ms(rows[key].summary!.median)} ms`);
+    } catch (err) {
+      rows[key] = { error: errorText(err) };
+      log(`engine alone, ${key}: ERROR ${rows[key].error}`);
+    }
+  };
+  await measure('graphviz', () => graphvizAlone(GRAPHVIZ_SMALL, QUICK ? 20 : 100, QUICK ? 40 : 200));
+  await measure('mermaid', () => mermaidAlone(MERMAID_SMALL, CHROMIUM, WARMUP, RUNS));
+  return rows;
+}
+
 async function main(): Promise<void> {
   const started = performance.now();
   for (const [what, file] of [
@@ -751,8 +785,9 @@ async function main(): Promise<void> {
   const built = await phaseBuiltStartup();
   const b = await phaseAllWarm();
   const cold = await phaseColdTools();
+  const alone = await phaseEngineAlone();
   const run: RunContext = { facts, loadBefore, loadAfter: loadAverage(), waitedS, totalSeconds: (performance.now() - started) / 1000 };
-  const { markdown, targets } = renderReport(run, a, built, b, cold);
+  const { markdown, targets } = renderReport(run, a, built, b, cold, alone);
   process.stdout.write(`\n${markdown}`);
   if (WRITE) {
     writeSection(DOCS_FILE, markdown);

@@ -23,6 +23,12 @@ export interface WorkerEngineSpec {
   /** Version from what the worker reported (`info`), or read without starting it. */
   version(info: Record<string, string> | null): string;
   render(host: WorkerHost, input: RenderInput): Promise<Buffer>;
+  /**
+   * Background renders after the first start, each only while the server has no real
+   * render running (see runtimes/activity.ts): V8 optimises a library's hot code (and
+   * tiers WASM up) only after it has run a few hundred times.
+   */
+  warmUp?: { source: string; renders: number };
 }
 
 export type WorkerEngine = DiagramEngine & { readonly host: WorkerHost };
@@ -38,6 +44,18 @@ export function workerEngine(ctx: EngineContext, spec: WorkerEngineSpec): Worker
     startTimeoutMs: Math.max(30_000, ctx.config.renderTimeoutMs),
     ...spec.host,
   });
+  let warmUpStarted = false;
+  const warmUp = async ({ source, renders }: { source: string; renders: number }) => {
+    const input: RenderInput = { type: spec.types[0]!, source, format: 'svg', options: {}, safeMode: ctx.config.safeMode, signal: new AbortController().signal };
+    for (let i = 0; i < renders; i++) {
+      if (!(await ctx.activity.waitQuiet(() => host.state() === 'ready'))) return;
+      try {
+        await spec.render(host, input);
+      } catch {
+        return; // stopping, or a crash the next real render reports
+      }
+    }
+  };
   const engine: WorkerEngine = {
     id: spec.id,
     types: spec.types,
@@ -58,6 +76,10 @@ export function workerEngine(ctx: EngineContext, spec: WorkerEngineSpec): Worker
     },
     start: async () => {
       await host.start();
+      if (spec.warmUp && !warmUpStarted) {
+        warmUpStarted = true;
+        void warmUp(spec.warmUp);
+      }
     },
     render: (input) => spec.render(host, input),
     stop: () => host.stop(),

@@ -90,10 +90,17 @@ const LAUNCH_ARGS = [
   "--dns-prefetch-disable",
   "--hide-scrollbars",
   "--mute-audio",
-  // Chromium's Local Network Access checks would stop pages reaching loopback/intranet
-  // hosts even in safe mode `unsafe`, where Kroki lets diagrams load such images. The
-  // request interception below is the network policy, the same in every mode.
-  "--disable-features=LocalNetworkAccessChecks,LocalNetworkAccessChecksWebSockets",
+  // Chromium keeps only the last --disable-features, so this one repeats the list
+  // playwright-core passes (1.65) and adds ours: Local Network Access checks would stop
+  // pages reaching loopback/intranet hosts even in safe mode `unsafe`, where Kroki lets
+  // diagrams load such images (the request interception below is the network policy, the
+  // same in every mode); no spare renderer process is kept ready (~20 MB, never used).
+  `--disable-features=${[
+    ...["AvoidUnnecessaryBeforeUnloadCheckSync", "DestroyProfileOnBrowserClose", "HttpsUpgrades", "HttpsFirstBalancedModeAutoEnable", "LensOverlay"],
+    ...["MediaRouter", "PaintHolding", "ThirdPartyStoragePartitioning", "AvoidCorsURLLoaderRestartOnRedirect", "TcpPortRandomizationWin"],
+    ...["OptimizationHints", "NetworkTimeServiceQuerying", "AimEnabled", "PreconnectToSearch"],
+    ...["LocalNetworkAccessChecks", "LocalNetworkAccessChecksWebSockets", "SpareRendererForSitePerProcess"],
+  ].join(",")}`,
 ];
 const LAUNCH_TIMEOUT_MS = 30_000;
 /** Bound for warm-up work that no request signal covers. */

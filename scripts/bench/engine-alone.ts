@@ -1,0 +1,54 @@
+/**
+ * The engine alone on this machine, in the same run: the library called directly in the
+ * bench process (Graphviz's WASM) or in one warm Chromium page (Mermaid, timed from Node,
+ * CDP round trip included), with no server around it. engine-baselines.md measured these
+ * on another machine; measuring them here shows what the machine costs and what the
+ * server adds (HTTP, routing, worker hop, logging).
+ */
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { loadMermaidBundle } from '../../server/engines/mermaid-bundle.js';
+import type { BenchDiagram } from './diagrams.js';
+import { summarise, type Summary } from './stats.js';
+
+const require = createRequire(import.meta.url);
+
+async function timed(warmup: number, runs: number, once: () => unknown): Promise<Summary> {
+  for (let i = 0; i < warmup; i++) await once();
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    await once();
+    samples.push(performance.now() - started);
+  }
+  return summarise(samples);
+}
+
+/** hpcc-js WASM Graphviz, in this process, after `warmup` renders. */
+export async function graphvizAlone(diagram: BenchDiagram, warmup: number, runs: number): Promise<Summary> {
+  const { Graphviz } = await import('@hpcc-js/wasm-graphviz');
+  const graphviz = await Graphviz.load();
+  return timed(warmup, runs, () => {
+    if (!graphviz.layout(diagram.source, 'svg', 'dot').includes('<svg')) throw new Error('Graphviz drew no SVG');
+  });
+}
+
+/** `mermaid.render` in one page of system Chromium, with the bundle the server serves. */
+export async function mermaidAlone(diagram: BenchDiagram, chromiumPath: string, warmup: number, runs: number): Promise<Summary> {
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run'] });
+  try {
+    const page = await browser.newPage();
+    await page.setContent('<!doctype html><body></body>');
+    const bundle = loadMermaidBundle(path.join(path.dirname(require.resolve('mermaid/package.json')), 'dist', 'mermaid.min.js'));
+    await page.addScriptTag({ content: bundle.body.toString('utf8') });
+    type M = { initialize(c: unknown): void; render(id: string, s: string): Promise<{ svg: string }> };
+    await page.evaluate(() => (window as unknown as { mermaid: M }).mermaid.initialize({ startOnLoad: false, securityLevel: 'strict' }));
+    return await timed(warmup, runs, async () => {
+      const svg = await page.evaluate((src) => (window as unknown as { mermaid: M }).mermaid.render('bench', src).then((r) => r.svg), diagram.source);
+      if (!svg.includes('<svg')) throw new Error('Mermaid drew no SVG');
+    });
+  } finally {
+    await browser.close();
+  }
+}
