@@ -18,6 +18,7 @@ import studioRoutes from './api/routes/studio.js';
 import { RenderCache } from './cache/render-cache.js';
 import type { StudioConfig } from './config.js';
 import { StudioError } from './errors.js';
+import { createServerLogger } from './logging.js';
 import type { EngineFactory } from './engines/engine.js';
 import type { EngineRegistry } from './engines/registry.js';
 import { createEngineRuntime, type EngineRuntime } from './engine-runtime.js';
@@ -31,6 +32,7 @@ const UI_CSP =
   "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 export interface BuildOptions {
+  /** A pino logger, `false` for none, `true` for Fastify's own; default: the buffered JSON logger on stdout (logging.ts). */
   logger?: Logger | boolean;
   /** Engine list; defaults to every embedded engine. Tests may add their own. */
   engines?: readonly EngineFactory[];
@@ -39,9 +41,11 @@ export interface BuildOptions {
 }
 
 export async function buildApp(config: StudioConfig, opts: BuildOptions = {}): Promise<BuiltApp> {
+  // No logger given: our buffered stdout logger (server/logging.ts), closed with the app.
+  const ownLog = opts.logger === undefined ? createServerLogger(config.logLevel) : null;
   const app = Fastify({
-    loggerInstance: typeof opts.logger === 'object' ? opts.logger : undefined,
-    logger: typeof opts.logger === 'object' ? undefined : opts.logger === false ? false : { level: config.logLevel },
+    loggerInstance: ownLog?.logger ?? (typeof opts.logger === 'object' ? opts.logger : undefined),
+    logger: ownLog || typeof opts.logger === 'object' ? undefined : opts.logger === false ? false : { level: config.logLevel },
     // One log line per request (onResponse below) instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     requestIdHeader: 'x-request-id',
@@ -112,6 +116,7 @@ export async function buildApp(config: StudioConfig, opts: BuildOptions = {}): P
   app.addHook('onClose', async () => {
     await registry.stop();
     await ctx.close();
+    ownLog?.close();
   });
 
   app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));

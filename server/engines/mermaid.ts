@@ -164,6 +164,11 @@ class MermaidEngine implements DiagramEngine {
       this.startState = "starting";
       try {
         await this.ctx.browser.warm(this.kind);
+        // Started ahead of need (STUDIO_PRELOAD): the first renders, ~2× slower than
+        // later ones, happen now rather than in a user's request.
+        if (this.ctx.config.preload.has("browser"))
+          for (const source of MERMAID_WARMUP_DIAGRAMS.slice(0, 2))
+            await this.renderWarmUp(source).catch(() => undefined);
         this.startState = "ready";
         void this.warmUp(++this.warmGeneration);
       } catch (err) {
@@ -220,11 +225,6 @@ class MermaidEngine implements DiagramEngine {
    * render arriving meanwhile waits for at most one of them).
    */
   private async warmUp(generation: number): Promise<void> {
-    const config = mermaidConfigFor(
-      {},
-      this.ctx.config.safeMode,
-      this.ctx.config.mermaidMaxTextSize,
-    );
     for (let i = 0; i < MERMAID_WARMUP_RENDERS; i++) {
       const wanted = () =>
         generation === this.warmGeneration && this.startState === "ready";
@@ -232,24 +232,33 @@ class MermaidEngine implements DiagramEngine {
       const source =
         MERMAID_WARMUP_DIAGRAMS[i % MERMAID_WARMUP_DIAGRAMS.length]!;
       try {
-        await this.ctx.browser.withPage(
-          this.kind,
-          { signal: AbortSignal.timeout(this.ctx.config.renderTimeoutMs) },
-          (page) =>
-            page.evaluate(
-              ([src, cfg]) =>
-                (window as unknown as MermaidWindow).studioMermaid.render(
-                  src,
-                  cfg,
-                  false,
-                ),
-              [source, config] as const,
-            ),
-        );
+        await this.renderWarmUp(source);
       } catch {
         return; // the browser is stopping or gone; real renders report their own errors
       }
     }
+  }
+
+  private renderWarmUp(source: string): Promise<unknown> {
+    const config = mermaidConfigFor(
+      {},
+      this.ctx.config.safeMode,
+      this.ctx.config.mermaidMaxTextSize,
+    );
+    return this.ctx.browser.withPage(
+      this.kind,
+      { signal: AbortSignal.timeout(this.ctx.config.renderTimeoutMs) },
+      (page) =>
+        page.evaluate(
+          ([src, cfg]) =>
+            (window as unknown as MermaidWindow).studioMermaid.render(
+              src,
+              cfg,
+              false,
+            ),
+          [source, config] as const,
+        ),
+    );
   }
 
   async stop(): Promise<void> {

@@ -7,6 +7,8 @@
  * until no real render is running and none finished in the last moments (someone typing).
  */
 const QUIET_MS = 250;
+/** After start-up, the first users (a page loading, a script's first renders) go first. */
+const AFTER_STARTUP_MS = 1000;
 const POLL_MS = 50;
 
 export class RenderActivity {
@@ -34,6 +36,7 @@ export class RenderActivity {
       if (released) return;
       released = true;
       this.startupHolds--;
+      if (this.startupHolds === 0) this.lastEnd = Math.max(this.lastEnd, Date.now() + AFTER_STARTUP_MS);
     };
   }
 

@@ -245,6 +245,8 @@ const WARMUP_DIAGRAMS: readonly string[] = [
 const WARMUP_FORMATS: readonly JvmFormat[] = ['svg', 'png', 'svg', 'txt'];
 const WARMUP_ID = 'warm-up';
 const QUICK_WARMUP_RENDERS = 100;
+/** Renders before the JVM reports ready (see start). */
+const STARTUP_RENDERS = 1;
 /** The idle-time warm-up: what people draw most (sequence diagrams first), as SVG. */
 const DEEP_WARMUP_DIAGRAMS: readonly string[] = [
   WARMUP_DIAGRAMS[0]!,
@@ -411,6 +413,10 @@ export class JvmWorker {
       '-Xms32m',
       '-Xmn24m',
       '-XX:+UseSerialGC',
+      // The JVM's own warnings (e.g. about a flag in STUDIO_JVM_OPTIONS) go to stdout by
+      // default, where they would corrupt the frame protocol: send them to stderr.
+      '-Xlog:disable',
+      '-Xlog:all=warning:stderr',
       '-Xshare:auto',
       '-Djava.awt.headless=true',
       `-DPLANTUML_SECURITY_PROFILE=${profile}`,
@@ -476,6 +482,14 @@ export class JvmWorker {
     child.once('exit', (code, signal) => this.onExit(child, code, signal));
 
     await hello;
+    // A cold JVM draws its first diagram in ~0.5 s (class loading), the next ones far
+    // faster: that first render happens before "ready", not in a user's request.
+    const config = this.config.graphvizDot ? [] : ['!pragma layout smetana'];
+    for (const source of WARMUP_DIAGRAMS.slice(0, Math.min(STARTUP_RENDERS, this.warmupRenders))) {
+      const result = await this.send(child, { source, format: 'svg', config, engineId: WARMUP_ID }, WARMUP_ID).catch(() => null);
+      if (!result || this.child !== child) break;
+    }
+    if (this.child !== child) throw new EngineUnavailableError(`The PlantUML JVM exited during start: ${this.stderrTail.join(' | ').slice(0, 1000)}`);
     this.currentState = 'ready';
     this.lastFailure = null;
     this.logger.info({ pid: child.pid, version: this.info.version, pdf: this.info.pdf, java: this.info.java }, 'PlantUML JVM ready');
@@ -579,7 +593,11 @@ export class JvmWorker {
     if (req.signal?.aborted) throw abortError(req.signal, engineId, 0);
     const child = this.child;
     if (!child) throw new EngineCrashedError('The PlantUML engine stopped before the render could be sent. Please retry.');
+    return this.send(child, req, engineId);
+  }
 
+  /** One render on a running JVM (start() is the caller's business). */
+  private send(child: ChildProcessWithoutNullStreams, req: JvmRenderRequest, engineId: string): Promise<JvmRenderResult> {
     const id = this.nextId;
     this.nextId = this.nextId >= 0x7fffffff ? 1 : this.nextId + 1;
     const sentAt = Date.now();

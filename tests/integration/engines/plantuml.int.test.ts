@@ -334,6 +334,18 @@ describe('plantuml engine (warm JVM)', () => {
       expect((await render('Bob -> Alice : next', 'txt')).toString()).toContain('next');
     });
 
+    it('starts with extra STUDIO_JVM_OPTIONS, even ones the JVM warns about (warnings stay off the frame pipe)', async () => {
+      const config = { ...ctx.config, jvmOptions: ['-Xmn64m', '-Dstudio.test=1'] }; // -Xmn64m > -Xms32m: the JVM prints a warning
+      const worker = new JvmWorker({ config, logger: ctx.logger, onRestart: () => {}, warmupRenders: 0, startTimeoutMs: 20_000 });
+      try {
+        const result = await worker.render({ format: 'txt', source: '@startuml\nAlice -> Bob : flags\n@enduml' });
+        expect(result.ok).toBe(true);
+        if (result.ok) expect(result.bytes.toString('utf8')).toContain('flags');
+      } finally {
+        await worker.stop();
+      }
+    });
+
     it('cancelling a render still queued in the JVM does not count as a hang', async () => {
       const restarts: string[] = [];
       const worker = new JvmWorker({ config: ctx.config, logger: ctx.logger, onRestart: (id) => restarts.push(id), warmupRenders: 0, stuckGraceMs: 100, threads: 1 });
