@@ -44,7 +44,7 @@ export function workerEngine(ctx: EngineContext, spec: WorkerEngineSpec): Worker
     startTimeoutMs: Math.max(30_000, ctx.config.renderTimeoutMs),
     ...spec.host,
   });
-  let warmUpStarted = false;
+  let warming: Promise<void> | null = null;
   const warmUp = async ({ source, renders }: { source: string; renders: number }) => {
     const input: RenderInput = { type: spec.types[0]!, source, format: 'svg', options: {}, safeMode: ctx.config.safeMode, signal: new AbortController().signal };
     for (let i = 0; i < renders; i++) {
@@ -76,13 +76,11 @@ export function workerEngine(ctx: EngineContext, spec: WorkerEngineSpec): Worker
     },
     start: async () => {
       await host.start();
-      if (spec.warmUp && !warmUpStarted) {
-        warmUpStarted = true;
-        void warmUp(spec.warmUp);
-      }
+      if (spec.warmUp && !warming) warming = warmUp(spec.warmUp);
     },
     render: (input) => spec.render(host, input),
     stop: () => host.stop(),
+    whenWarm: () => warming ?? Promise.resolve(),
   };
   return engine;
 }

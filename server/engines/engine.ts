@@ -63,6 +63,8 @@ export interface DiagramEngine {
   render(input: RenderInput): Promise<Buffer>;
   /** Release processes and memory; a later start() must work again. */
   stop(): Promise<void>;
+  /** Resolves when the background warm-up started by start() has ended (at once if none). */
+  whenWarm?(): Promise<void>;
 }
 
 /** What an engine factory receives: configuration and the shared warm runtimes. */

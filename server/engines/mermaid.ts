@@ -120,6 +120,7 @@ class MermaidEngine implements DiagramEngine {
   private starting: Promise<void> | null = null;
   private startState: EngineState = "idle";
   private warmGeneration = 0;
+  private warming: Promise<void> = Promise.resolve();
 
   constructor(private readonly ctx: EngineContext) {
     this.concurrency = ctx.config.mermaidPages;
@@ -170,7 +171,7 @@ class MermaidEngine implements DiagramEngine {
           for (const source of MERMAID_WARMUP_DIAGRAMS.slice(0, 2))
             await this.renderWarmUp(source).catch(() => undefined);
         this.startState = "ready";
-        void this.warmUp(++this.warmGeneration);
+        this.warming = this.warmUp(++this.warmGeneration);
       } catch (err) {
         this.startState = "failed";
         this.starting = null;
@@ -259,6 +260,10 @@ class MermaidEngine implements DiagramEngine {
           [source, config] as const,
         ),
     );
+  }
+
+  whenWarm(): Promise<void> {
+    return this.warming;
   }
 
   async stop(): Promise<void> {

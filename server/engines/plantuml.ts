@@ -57,7 +57,7 @@ export function jvmEngineLifecycle(
   worker: JvmWorker,
   id: string,
   jvmOptions: JvmEngineOptions,
-): Pick<DiagramEngine, 'concurrency' | 'state' | 'version' | 'available' | 'start' | 'stop'> {
+): Pick<DiagramEngine, 'concurrency' | 'state' | 'version' | 'available' | 'start' | 'stop' | 'whenWarm'> {
   return {
     // Two render threads in the JVM; a few more in flight keeps them busy (pipelining).
     concurrency: (jvmOptions.threads ?? 2) * 2,
@@ -69,6 +69,7 @@ export function jvmEngineLifecycle(
       await worker.start();
     },
     stop: () => worker.release(id),
+    whenWarm: () => worker.whenWarm(),
   };
 }
 

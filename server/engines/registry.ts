@@ -186,6 +186,11 @@ export class EngineRegistry {
     await Promise.allSettled(this.engines.map((e) => e.stop()));
   }
 
+  /** Resolves when every started engine's background warm-up has ended (benchmarks wait for it). */
+  async whenWarm(): Promise<void> {
+    await Promise.allSettled(this.engines.map((e) => e.whenWarm?.()));
+  }
+
   /** Rows for /api/engines. */
   describe(): EngineTypeInfo[] {
     return this.knownTypes().map((type) => {
