@@ -455,7 +455,7 @@ function readingNotes(a: PhaseA, b: PhaseB, cold: ColdRow[], targets: Target[], 
       return m === undefined ? '—' : `${ms(m / factor)} ms`;
     };
     notes.push(
-      `CPU contention: \`dot -Tsvg\` ran ${factor.toFixed(1)}× slower than on the quiet machine of engine-baselines.md, so every time above is inflated. ` +
+      `Machine speed: \`dot -Tsvg\` ran ${factor.toFixed(1)}× slower than on the quiet machine of engine-baselines.md (other work on this machine, or a slower machine: process start-up is most of \`dot\`'s time); the engine-alone numbers above, measured here in the same run, are the fairer yardstick. ` +
         `Only as a rough estimate (not a measurement, not used for any verdict): divided by that factor, the warm SVG medians would be about ${est('graphviz')} (Graphviz), ${est('plantuml')} (PlantUML) and ${est('mermaid')} (Mermaid). Re-run on a quiet machine (\`--wait-quiet=300\` waits for one) to judge the latency and start-up targets.`,
     );
   }
@@ -609,13 +609,14 @@ function renderReport(run: RunContext, a: PhaseA, built: BuiltStartup | undefine
       `Produced by \`${commandLine()}\` (\`scripts/bench/run.ts\`) on ${facts.date}, commit \`${facts.gitCommit}\`; the whole run took ${totalSeconds.toFixed(0)} s.`,
       '',
       `Machine: ${facts.cpus} CPUs (${facts.cpuModel}), ${facts.memoryGb} GB RAM, ${facts.kernel}; Node ${facts.node}; ${facts.java}; ${facts.chromium}; ${facts.dot}; PlantUML jar ${path.basename(PLANTUML_JAR)}. ` +
-        `Load average (1 / 5 / 15 min) ${loadText(run.loadBefore)} at the start${run.waitedS >= 1 ? ` (after waiting ${run.waitedS.toFixed(0)} s for a quieter machine)` : ''} and ${loadText(run.loadAfter)} at the end: ` +
-        (Math.max(run.loadBefore[0]!, run.loadAfter[0]!) > facts.cpus
-          ? '**other work was running on this shared machine, so the numbers below are inflated by CPU contention.**'
-          : 'the machine was otherwise quiet.') +
+        `Load average (1 / 5 / 15 min) ${loadText(run.loadBefore)} at the start${run.waitedS >= 1 ? ` (after waiting ${run.waitedS.toFixed(0)} s for a quieter machine)` : ''} and ${loadText(run.loadAfter)} at the end (which includes the benchmark's own servers and tools): ` +
+        // Only the load before the run tells of other work; the load after it is mostly ours.
+        (run.loadBefore[0]! > facts.cpus * 0.75
+          ? '**other work was running on this shared machine when the run started, so the numbers below may be inflated by CPU contention.**'
+          : 'the machine was otherwise quiet when the run started.') +
         contentionNote(cold),
       '',
-      `Method: the real CLI (\`node ${cliArgs('.', LAUNCH).join(' ').replace(/\.\//g, '')}\`) in a child process, \`STUDIO_CACHE_BYTES=0\` (every answer is checked to be a cache miss), \`STUDIO_ENGINE_POLICY=local\`, no upstream, default log level (one log line per render). ` +
+      `Method: the real CLI (\`node ${cliArgs('.', LAUNCH).join(' ').replace(/\.\//g, '')}\`) in a child process, \`STUDIO_CACHE_BYTES=0\` (every answer is checked to be a cache miss), \`STUDIO_ENGINE_POLICY=local\`, no upstream, default log level (one log line per request). ` +
         `Requests are \`POST /{type}/{format}\` with a text body over a keep-alive connection to 127.0.0.1, timed in the bench process from send to last byte, so HTTP, routing, logging and the client's share of the 2 CPUs are included. ` +
         `Each answer is checked (SVG contains the diagram's labels; PNG has the signature and a plausible size). Warm numbers: ${WARMUP} warm-up renders, then ${RUNS} sequential timed renders per row, on the server started with \`STUDIO_PRELOAD=all\`. ` +
         `Memory: RSS and PSS of every process in the server's tree, read from /proc every 100 ms (PSS every 1 s).`,
