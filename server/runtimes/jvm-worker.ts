@@ -190,10 +190,17 @@ interface ResponseFrame {
 }
 
 /** Reassembles response frames from stdout chunks without re-copying on every chunk. */
+/** Bytes on the JVM's stdout that are not a frame (text printed by something else). */
+export class FrameError extends Error {}
+
+/** Larger than any picture the worker sends; text read as a length is far larger. */
+const MAX_RESPONSE_FRAME = 512 * 1024 * 1024;
+
 class FrameReader {
   private chunks: Buffer[] = [];
   private buffered = 0;
 
+  /** Complete frames so far; throws FrameError at the first bytes that cannot be one. */
   push(chunk: Buffer): ResponseFrame[] {
     this.chunks.push(chunk);
     this.buffered += chunk.length;
@@ -202,18 +209,25 @@ class FrameReader {
       if (this.buffered < 4) break;
       const head = this.peek(4);
       const length = head.readUInt32BE(0);
+      if (length < 17 || length > MAX_RESPONSE_FRAME) throw this.notAFrame();
       if (this.buffered < 4 + length) break;
       const all = this.take(4 + length);
       const id = all.readUInt32BE(4);
       const status = all.readUInt8(8);
       const position = all.readInt32BE(9);
       const msgLen = all.readUInt32BE(13);
+      if (21 + msgLen > all.length || 21 + msgLen + all.readUInt32BE(17 + msgLen) !== all.length) throw new FrameError('a frame whose parts do not add up');
       const message = all.subarray(17, 17 + msgLen).toString('utf8');
       const bodyLen = all.readUInt32BE(17 + msgLen);
       const body = all.subarray(21 + msgLen, 21 + msgLen + bodyLen);
       frames.push({ id, status, position, message, body });
     }
     return frames;
+  }
+
+  private notAFrame(): FrameError {
+    const text = Buffer.concat(this.chunks).subarray(0, 300).toString('utf8').replace(/[^\x20-\x7e]+/g, ' ').trim();
+    return new FrameError(`text where a frame should be: "${text}"`);
   }
 
   private peek(n: number): Buffer {
@@ -454,7 +468,22 @@ export class JvmWorker {
         resolve();
       };
       child.stdout.on('data', (chunk: Buffer) => {
-        for (const frame of reader.push(chunk)) {
+        let frames: ResponseFrame[];
+        try {
+          frames = reader.push(chunk);
+        } catch (err) {
+          // Something other than our worker wrote to the picture pipe: nothing after it can
+          // be trusted. Before the hello that is a failed start (said now, not after the
+          // start timeout); later the JVM is replaced like after a crash.
+          const why = `The PlantUML JVM wrote ${(err as Error).message} to its output pipe`;
+          clearTimeout(timer);
+          reject(new EngineUnavailableError(`${why}. Check STUDIO_JVM_OPTIONS.`));
+          this.logger.error({ pid: child.pid }, why);
+          child.stdout.removeAllListeners('data');
+          child.kill('SIGKILL');
+          return;
+        }
+        for (const frame of frames) {
           if (frame.id === 0) onHello(frame);
           else this.settle(frame);
         }

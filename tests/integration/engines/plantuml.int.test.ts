@@ -346,6 +346,25 @@ describe('plantuml engine (warm JVM)', () => {
       }
     });
 
+    it('fails at once, with a clear message, when something else writes to the JVM output pipe', async () => {
+      // -XX:+PrintFlagsFinal prints the flag table on stdout, where only frames may go.
+      const config = { ...ctx.config, jvmOptions: ['-XX:+PrintFlagsFinal'] };
+      const worker = new JvmWorker({ config, logger: ctx.logger, onRestart: () => {}, warmupRenders: 0, startTimeoutMs: 30_000 });
+      const started = performance.now();
+      try {
+        const err = await worker.start().then(
+          () => null,
+          (e: unknown) => e,
+        );
+        expect(err).toBeInstanceOf(EngineUnavailableError);
+        expect((err as Error).message).toMatch(/wrote text where a frame should be: ".*Global flags/);
+        expect(performance.now() - started).toBeLessThan(15_000);
+        expect(worker.state()).not.toBe('ready');
+      } finally {
+        await worker.stop();
+      }
+    });
+
     it('cancelling a render still queued in the JVM does not count as a hang', async () => {
       const restarts: string[] = [];
       const worker = new JvmWorker({ config: ctx.config, logger: ctx.logger, onRestart: (id) => restarts.push(id), warmupRenders: 0, stuckGraceMs: 100, threads: 1 });
