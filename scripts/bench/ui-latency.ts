@@ -159,7 +159,8 @@ async function main(): Promise<void> {
   // and their background warm-up (the PlantUML JVM's JIT above all) finished.
   const warmStarted = performance.now();
   await app.studio.registry.startPreloaded();
-  await Promise.race([app.studio.registry.whenWarm(), new Promise((r) => setTimeout(r, 120_000))]);
+  const whenWarm = () => Promise.race([app.studio.registry.whenWarm(), new Promise((r) => setTimeout(r, 120_000).unref())]);
+  await whenWarm();
   const warmUpSeconds = (performance.now() - warmStarted) / 1000;
   process.stderr.write(`[bench:ui] engines warm after ${warmUpSeconds.toFixed(1)} s\n`);
   const address = app.server.address();
@@ -174,7 +175,7 @@ async function main(): Promise<void> {
     for (const c of CASES) {
       const failed = await warm(url, c.type, c.source);
       // An engine started by that render (Mermaid) warms up in the background first.
-      await Promise.race([app.studio.registry.whenWarm(), new Promise((r) => setTimeout(r, 120_000))]);
+      await whenWarm();
       if (failed) {
         latencyRows.push(`| ${c.label} | – | – | – | – | – | – | not measured: warm-up render failed (${failed.replace(/\|/g, '/')}) |`);
         continue;

@@ -87,6 +87,20 @@ export function mermaidPageKind(
   };
 }
 
+/** One `mermaid.render` in a pooled page; `keepOnStage` leaves the SVG laid out for a screenshot. */
+function renderInPage(
+  page: Page,
+  source: string,
+  config: Record<string, unknown>,
+  keepOnStage: boolean,
+): Promise<PageRenderResult> {
+  return page.evaluate(
+    ([src, cfg, keep]) =>
+      (window as unknown as MermaidWindow).studioMermaid.render(src, cfg, keep),
+    [source, config, keepOnStage] as const,
+  );
+}
+
 /** Background renders on a fresh page (see warmUp): mostly flowcharts, the common case. */
 const MERMAID_WARMUP_RENDERS = 40;
 const MERMAID_WARMUP_DIAGRAMS: readonly string[] = [
@@ -193,14 +207,11 @@ class MermaidEngine implements DiagramEngine {
       this.kind,
       { signal: input.signal, allowNetwork: input.safeMode === "unsafe" },
       async (page) => {
-        const rendered = await page.evaluate(
-          ([source, cfg, keep]) =>
-            (window as unknown as MermaidWindow).studioMermaid.render(
-              source,
-              cfg,
-              keep,
-            ),
-          [input.source, config, picture] as const,
+        const rendered = await renderInPage(
+          page,
+          input.source,
+          config,
+          picture,
         );
         if (!rendered.ok) throw syntaxError(rendered.message, rendered.line);
         const png = picture
@@ -249,16 +260,7 @@ class MermaidEngine implements DiagramEngine {
     return this.ctx.browser.withPage(
       this.kind,
       { signal: AbortSignal.timeout(this.ctx.config.renderTimeoutMs) },
-      (page) =>
-        page.evaluate(
-          ([src, cfg]) =>
-            (window as unknown as MermaidWindow).studioMermaid.render(
-              src,
-              cfg,
-              false,
-            ),
-          [source, config] as const,
-        ),
+      (page) => renderInPage(page, source, config, false),
     );
   }
 

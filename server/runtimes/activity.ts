@@ -19,25 +19,19 @@ export class RenderActivity {
   /** Call when a real (user) render starts; call the returned function when it ends. */
   begin(): () => void {
     this.inFlight++;
-    let ended = false;
-    return () => {
-      if (ended) return;
-      ended = true;
+    return once(() => {
       this.inFlight--;
       this.lastEnd = Date.now();
-    };
+    });
   }
 
   /** Hold background work while the preloaded engines start; call the result when they are up. */
   holdForStartup(): () => void {
     this.startupHolds++;
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
+    return once(() => {
       this.startupHolds--;
       if (this.startupHolds === 0) this.lastEnd = Math.max(this.lastEnd, Date.now() + AFTER_STARTUP_MS);
-    };
+    });
   }
 
   /** True while background work should wait. */
@@ -53,4 +47,14 @@ export class RenderActivity {
     }
     return stillWanted();
   }
+}
+
+/** `fn` runs on the first call only: ending or releasing twice counts once. */
+function once(fn: () => void): () => void {
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    fn();
+  };
 }

@@ -91,14 +91,16 @@ const LAUNCH_ARGS = [
   "--hide-scrollbars",
   "--mute-audio",
   // Chromium keeps only the last --disable-features, so this one repeats the list
-  // playwright-core passes (1.65) and adds ours: Local Network Access checks would stop
-  // pages reaching loopback/intranet hosts even in safe mode `unsafe`, where Kroki lets
-  // diagrams load such images (the request interception below is the network policy, the
-  // same in every mode); no spare renderer process is kept ready (~20 MB, never used).
+  // playwright-core passes (1.65; browser-flags.int.test.ts fails when it grows) and adds
+  // ours: Local Network Access checks would stop pages reaching loopback/intranet hosts
+  // even in safe mode `unsafe`, where Kroki lets diagrams load such images (the request
+  // interception below is the network policy, the same in every mode); no spare renderer
+  // process is kept ready (~20 MB, never used).
   `--disable-features=${[
     ...["AvoidUnnecessaryBeforeUnloadCheckSync", "DestroyProfileOnBrowserClose", "HttpsUpgrades", "HttpsFirstBalancedModeAutoEnable", "LensOverlay"],
     ...["MediaRouter", "PaintHolding", "ThirdPartyStoragePartitioning", "AvoidCorsURLLoaderRestartOnRedirect", "TcpPortRandomizationWin"],
     ...["OptimizationHints", "NetworkTimeServiceQuerying", "AimEnabled", "PreconnectToSearch"],
+    ...["msForceBrowserSignIn", "msEdgeUpdateLaunchServicesPreferredVersion"],
     ...["LocalNetworkAccessChecks", "LocalNetworkAccessChecksWebSockets", "SpareRendererForSitePerProcess"],
   ].join(",")}`,
 ];

@@ -17,7 +17,7 @@ import type { Logger } from 'pino';
 import type { EngineState, SafeMode } from '../api/types.js';
 import { PACKAGE_ROOT, type StudioConfig } from '../config.js';
 import { EngineCrashedError, EngineUnavailableError, RenderTimeoutError, StudioError } from '../errors.js';
-import type { RenderActivity } from './activity.js';
+import { RenderActivity } from './activity.js';
 
 export type JvmFormat = 'png' | 'svg' | 'pdf' | 'txt' | 'utxt';
 
@@ -46,7 +46,10 @@ export interface JvmWorkerOptions {
   threads?: number;
   /** Background renders after start that bring the JIT up to speed (0 disables); default STUDIO_JVM_WARMUP. */
   warmupRenders?: number;
-  /** Server-wide render activity: warm-up renders wait while real renders run. */
+  /**
+   * Server-wide render activity (the engine context's): warm-up renders wait while real
+   * renders run. A worker made on its own (tests) gets its own, which only start-up holds.
+   */
   activity?: RenderActivity;
   /** How long an aborted render may stay unanswered before the JVM counts as stuck. */
   stuckGraceMs?: number;
@@ -189,13 +192,13 @@ interface ResponseFrame {
   body: Buffer;
 }
 
-/** Reassembles response frames from stdout chunks without re-copying on every chunk. */
 /** Bytes on the JVM's stdout that are not a frame (text printed by something else). */
-export class FrameError extends Error {}
+class FrameError extends Error {}
 
 /** Larger than any picture the worker sends; text read as a length is far larger. */
 const MAX_RESPONSE_FRAME = 512 * 1024 * 1024;
 
+/** Reassembles response frames from stdout chunks without re-copying on every chunk. */
 class FrameReader {
   private chunks: Buffer[] = [];
   private buffered = 0;
@@ -299,7 +302,7 @@ export class JvmWorker {
   private info: { version?: string; pdf?: boolean; java?: string } = {};
   private warmup: Promise<void> = Promise.resolve();
   private warmupGeneration = 0;
-  private lastRealRenderAt = 0;
+  private readonly activity: RenderActivity;
   private stderrTail: string[] = [];
   private javaPath: string | null | undefined;
   private readonly users = new Set<string>();
@@ -311,6 +314,7 @@ export class JvmWorker {
     this.logger = opts.logger;
     this.threads = opts.threads ?? 2;
     this.warmupRenders = opts.warmupRenders ?? opts.config.jvmWarmupRenders;
+    this.activity = opts.activity ?? new RenderActivity();
     this.stuckGraceMs = opts.stuckGraceMs ?? 2_000;
     this.stopGraceMs = opts.stopGraceMs ?? 2_000;
     this.startTimeoutMs = opts.startTimeoutMs ?? 60_000;
@@ -527,7 +531,7 @@ export class JvmWorker {
 
   /**
    * Sequential background renders: at most one in flight, and each waits until no real
-   * render is running (server-wide when the engine context's activity is known). The
+   * render is running anywhere in the server (runtimes/activity.ts). The
    * first QUICK_WARMUP_RENDERS cover every diagram kind and format; PlantUML's JIT keeps
    * improving for several hundred more renders (a sequence diagram: ~15 ms after 100
    * renders, ~7 ms after 1000 here), so the rest are SVG, weighted to sequence diagrams.
@@ -537,7 +541,7 @@ export class JvmWorker {
     const config = this.config.graphvizDot ? [] : ['!pragma layout smetana'];
     const current = () => generation === this.warmupGeneration && this.currentState === 'ready';
     for (let i = 0; i < this.warmupRenders; i++) {
-      if (!(await this.waitQuiet(current))) return;
+      if (!(await this.activity.waitQuiet(current))) return;
       const quick = i < QUICK_WARMUP_RENDERS;
       const source = quick ? WARMUP_DIAGRAMS[i % WARMUP_DIAGRAMS.length]! : DEEP_WARMUP_DIAGRAMS[i % DEEP_WARMUP_DIAGRAMS.length]!;
       const format = quick ? WARMUP_FORMATS[Math.floor(i / WARMUP_DIAGRAMS.length) % WARMUP_FORMATS.length]! : 'svg';
@@ -551,14 +555,6 @@ export class JvmWorker {
       if (last || i + 1 === QUICK_WARMUP_RENDERS)
         this.logger.info({ renders: i + 1, ms: Date.now() - started, phase: last ? 'done' : 'quick' }, 'PlantUML JVM warmed up');
     }
-  }
-
-  /** Until no real render runs (and none just ended); false if the warm-up is no longer wanted. */
-  private async waitQuiet(current: () => boolean): Promise<boolean> {
-    if (this.opts.activity) return this.opts.activity.waitQuiet(current);
-    while (current() && (Date.now() - this.lastRealRenderAt < 250 || [...this.pending.values()].some((p) => p.req.engineId !== WARMUP_ID)))
-      await new Promise((resolve) => setTimeout(resolve, 50).unref());
-    return current();
   }
 
   private onExit(child: ChildProcessWithoutNullStreams, code: number | null, signal: NodeJS.Signals | null): void {
@@ -606,7 +602,6 @@ export class JvmWorker {
     const pending = this.pending.get(frame.id);
     if (!pending) return;
     this.pending.delete(frame.id);
-    if (pending.req.engineId !== WARMUP_ID) this.lastRealRenderAt = Date.now();
     if (frame.status === 0) {
       pending.resolve({ ok: true, bytes: Buffer.from(frame.body) });
       return;
@@ -714,12 +709,12 @@ function abortError(signal: AbortSignal, engineId: string, elapsedMs: number): E
 const shared = new WeakMap<object, JvmWorker>();
 
 export function sharedJvmWorker(
-  ctx: { config: StudioConfig; logger: Logger; onRestart(engineId: string): void; activity?: RenderActivity },
+  ctx: { config: StudioConfig; logger: Logger; onRestart(engineId: string): void; activity: RenderActivity },
   opts: Omit<JvmWorkerOptions, 'config' | 'logger' | 'onRestart'> = {},
 ): JvmWorker {
   let worker = shared.get(ctx);
   if (!worker) {
-    worker = new JvmWorker({ ...opts, config: ctx.config, logger: ctx.logger.child({ runtime: 'jvm' }), onRestart: (id) => ctx.onRestart(id), ...(ctx.activity ? { activity: ctx.activity } : {}) });
+    worker = new JvmWorker({ ...opts, config: ctx.config, logger: ctx.logger.child({ runtime: 'jvm' }), onRestart: (id) => ctx.onRestart(id), activity: ctx.activity });
     shared.set(ctx, worker);
   }
   return worker;

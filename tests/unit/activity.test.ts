@@ -27,11 +27,12 @@ describe('RenderActivity (background work gives way to users)', () => {
     const waiting = activity.waitQuiet().then((ok) => (resumed = ok));
     await sleep(100);
     expect(resumed).toBe(false);
+    const releasedAt = performance.now();
     release();
-    await sleep(300);
-    expect(resumed).toBe(false); // still inside the after-start-up grace
-    await waiting;
+    expect(activity.busy()).toBe(true); // the after-start-up grace
+    expect(await waiting).toBe(true);
     expect(resumed).toBe(true);
+    expect(performance.now() - releasedAt).toBeGreaterThanOrEqual(950);
   });
 
   it('stops waiting as soon as the work is no longer wanted', async () => {
