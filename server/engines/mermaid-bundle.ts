@@ -1,12 +1,19 @@
 /**
- * Mermaid's browser bundle as the pooled page loads it, with one speed fix applied.
+ * Mermaid's browser bundle as the pooled page loads it, with two speed fixes applied.
  *
- * Mermaid copies its whole configuration (~50 keys, ~740 nested ones) on every
- * `getConfig()`, and calls that ~100 times per flowchart. The copy (`assignWithDepth`)
- * creates each key with `Object.defineProperty` — there only to keep a `__proto__` key
- * from reaching the prototype setter — which made one copy cost 0.4–0.7 ms here, over a
- * third of a small flowchart's render. The fix assigns ordinary keys directly and keeps
- * `defineProperty` for `__proto__`: the same result for every key, several times faster.
+ * Mermaid copies its whole configuration (~50 keys, ~740 nested ones, three levels deep)
+ * on every `getConfig()`, and calls that ~120 times per flowchart; the copies were about
+ * half of a small flowchart's render time here.
+ *
+ * 1. The copy (`assignWithDepth`) created each key with `Object.defineProperty`, there
+ *    only to keep a `__proto__` key from reaching the prototype setter. The fix assigns
+ *    ordinary keys directly and keeps `defineProperty` for `__proto__`.
+ * 2. `getConfig()` copies the current configuration with `assignWithDepth` once per
+ *    configuration (Mermaid replaces the object, never edits it, whenever the config
+ *    changes) and then hands out a fresh copy of that snapshot made with object spread,
+ *    which is several times cheaper. Every call still returns new objects at the three
+ *    levels the original copies (callers may edit them) and shares the deeper ones, as
+ *    the original does, so callers see the same values with the same sharing.
  *
  * The replacements must match the installed bundle exactly; when a Mermaid upgrade
  * changes that code, the bundle is served unchanged (slower, never different) and
@@ -17,12 +24,39 @@ import { readFileSync } from 'node:fs';
 const DEFINE_UNDEFINED = 'Object.defineProperty(e,a,{value:void 0,writable:!0,enumerable:!0,configurable:!0})';
 const DEFINE_VALUE = 'Object.defineProperty(e,a,{value:o,writable:!0,enumerable:!0,configurable:!0})';
 
-/** [original, replacement] pairs inside mermaid's minified `assignWithDepth`. */
+/**
+ * Mermaid 11's `getConfig` in the minified bundle: `ii` is `assignWithDepth` (depth 2, so
+ * three levels of new objects) and `$x` the current configuration, which only ever gets
+ * replaced. The memo below keys the snapshot on that object's identity.
+ */
+const GET_CONFIG = 'Lt=s(()=>ii({},$x),"getConfig")';
+const MEMO_GET_CONFIG = `Lt=s((()=>{
+  let from, snapshot;
+  const level2 = (v) => Array.isArray(v) ? Object.assign([], v) : { ...v };
+  const level1 = (v) => {
+    if (Array.isArray(v)) return v.slice();
+    const out = { ...v };
+    for (const k of Object.keys(out)) { const w = out[k]; if (w !== null && typeof w == "object") out[k] = level2(w); }
+    return out;
+  };
+  const copy = (top) => {
+    const out = { ...top };
+    for (const k of Object.keys(out)) { const v = out[k]; if (v !== null && typeof v == "object") out[k] = level1(v); }
+    return out;
+  };
+  return () => {
+    if (from !== $x) { snapshot = ii({}, $x); from = $x; }
+    return copy(snapshot);
+  };
+})(),"getConfig")`.replace(/\n\s*/g, '');
+
+/** [original, replacement] pairs in mermaid's minified bundle. */
 export const MERMAID_BUNDLE_PATCHES: ReadonlyArray<readonly [string, string]> = [
-  // A new nested object key: declared first, filled in the next statement.
+  // assignWithDepth, a new nested object key: declared first, filled in the next statement.
   [`Object.hasOwn(e,a)||${DEFINE_UNDEFINED}`, `Object.hasOwn(e,a)||(a==="__proto__"?${DEFINE_UNDEFINED}:e[a]=void 0)`],
-  // A new plain value key.
+  // assignWithDepth, a new plain value key.
   [`Object.hasOwn(e,a)?i[a]=o:${DEFINE_VALUE}`, `Object.hasOwn(e,a)||a!=="__proto__"?i[a]=o:${DEFINE_VALUE}`],
+  [GET_CONFIG, MEMO_GET_CONFIG],
 ];
 
 export interface MermaidBundle {

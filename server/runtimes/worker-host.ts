@@ -266,9 +266,9 @@ export class WorkerHost {
     else this.settle(job, fromWireError(msg.error));
 
     const tooMany = this.opts.recycleAfter !== undefined && slot.served >= this.opts.recycleAfter;
-    const tooBig = this.opts.recycleAboveRssGrowth !== undefined && msg.rss - slot.rssAtStart > this.opts.recycleAboveRssGrowth;
+    const tooBig = this.opts.recycleAboveRssGrowth !== undefined && msg.rss !== undefined && msg.rss - slot.rssAtStart > this.opts.recycleAboveRssGrowth;
     if (tooMany || tooBig) {
-      this.opts.logger.debug({ served: slot.served, rssGrowth: msg.rss - slot.rssAtStart }, `recycling ${this.opts.id} worker`);
+      this.opts.logger.debug({ served: slot.served, rssGrowth: msg.rss === undefined ? undefined : msg.rss - slot.rssAtStart }, `recycling ${this.opts.id} worker`);
       this.replace(slot);
     } else {
       this.dispatch();

@@ -27,8 +27,8 @@ export interface WireError {
 export type WorkerMessage =
   | { type: 'ready'; info: Record<string, string> }
   | { type: 'load-error'; error: WireError }
-  | { type: 'reply'; id: number; ok: true; result: unknown; rss: number }
-  | { type: 'reply'; id: number; ok: false; error: WireError; rss: number };
+  | { type: 'reply'; id: number; ok: true; result: unknown; rss?: number }
+  | { type: 'reply'; id: number; ok: false; error: WireError; rss?: number };
 
 export type WorkerHandler = (payload: never) => unknown;
 
@@ -87,13 +87,30 @@ export function serveWorker(load: () => Promise<WorkerModule> | WorkerModule): v
     );
 }
 
+/**
+ * Reading the RSS costs ~0.2 ms (a /proc read), as much as a small Graphviz render's
+ * whole hop, so a reply carries it only after a slow render (the kind that grows memory)
+ * or when the last reading is old.
+ */
+const RSS_EVERY_MS = 250;
+const RSS_AFTER_RENDER_MS = 20;
+let lastRssAt = -Infinity;
+
+function rssIfDue(startedAt: number): number | undefined {
+  const now = performance.now();
+  if (now - lastRssAt < RSS_EVERY_MS && now - startedAt < RSS_AFTER_RENDER_MS) return undefined;
+  lastRssAt = now;
+  return process.memoryUsage.rss();
+}
+
 async function answer(mod: WorkerModule, req: WorkerRequest): Promise<WorkerMessage> {
   const handler = mod.handlers[req.method];
+  const startedAt = performance.now();
   try {
     if (!handler) throw new Error(`unknown worker method ${req.method}`);
     const result = await handler(req.payload as never);
-    return { type: 'reply', id: req.id, ok: true, result, rss: process.memoryUsage.rss() };
+    return { type: 'reply', id: req.id, ok: true, result, rss: rssIfDue(startedAt) };
   } catch (err) {
-    return { type: 'reply', id: req.id, ok: false, error: toWireError(err), rss: process.memoryUsage.rss() };
+    return { type: 'reply', id: req.id, ok: false, error: toWireError(err), rss: rssIfDue(startedAt) };
   }
 }

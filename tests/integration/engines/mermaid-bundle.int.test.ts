@@ -39,6 +39,17 @@ const DIAGRAMS: Record<string, string> = {
   state: 'stateDiagram-v2\n  [*] --> Idle\n  Idle --> Busy: job\n  Busy --> Idle: done\n  Busy --> [*]',
   er: 'erDiagram\n  CUSTOMER ||--o{ ORDER : places\n  ORDER ||--|{ LINE : contains',
   pie: 'pie title Engines\n  "Graphviz" : 40\n  "PlantUML" : 35\n  "Mermaid" : 25',
+  gantt:
+    'gantt\n  dateFormat YYYY-MM-DD\n  title Release\n  section Build\n  Engines :a1, 2026-01-01, 10d\n  UI :after a1, 5d\n  section Ship\n  Container :2026-01-20, 3d',
+  journey: 'journey\n  title Render a diagram\n  section Edit\n    Type source: 5: User\n    See preview: 4: User, Studio',
+  gitGraph: 'gitGraph\n  commit id: "one"\n  branch feature\n  commit id: "two"\n  checkout main\n  merge feature id: "three"',
+  timeline: 'timeline\n  title Studio\n  2026 : Server : Web UI\n  2027 : Desktop',
+  quadrant:
+    'quadrantChart\n  title Engines\n  x-axis Slow --> Fast\n  y-axis Few --> Many\n  Graphviz: [0.9, 0.4]\n  Mermaid: [0.4, 0.8]',
+  xychart: 'xychart-beta\n  title "Renders"\n  x-axis [mon, tue, wed]\n  y-axis "count" 0 --> 100\n  bar [20, 60, 90]\n  line [10, 50, 80]',
+  c4: 'C4Context\n  title System\n  Person(user, "User")\n  System(studio, "Kroki Studio")\n  Rel(user, studio, "draws with")',
+  requirement:
+    'requirementDiagram\n  requirement fast {\n    id: 1\n    text: previews are fast\n    risk: high\n    verifymethod: test\n  }\n  element bench {\n    type: script\n  }\n  bench - verifies -> fast',
   'with directives': '%%{init: {"theme": "dark", "flowchart": {"curve": "basis", "nodeSpacing": 80}}}%%\nflowchart LR\n  A --> B --> C',
 };
 
@@ -74,6 +85,62 @@ describe('Mermaid bundle with the speed fix', () => {
     await render(fixed, DIAGRAMS['with directives']!);
     const after = await render(fixed, plain);
     expect(after).toEqual(before);
+  });
+
+  it('gives the same configuration as the original getConfig(), after each kind of change', async () => {
+    // A deep dump that keeps what JSON drops: undefined values, functions, key order.
+    const dumpConfigs = (kind: PageKind) =>
+      inPage(kind, (page) =>
+        page.evaluate(async ([src]) => {
+          type M = {
+            initialize(c: unknown): void;
+            render(id: string, s: string): Promise<unknown>;
+            mermaidAPI: { getConfig(): unknown; setConfig(c: unknown): unknown; reset(): void };
+          };
+          const m = (window as unknown as { mermaid: M }).mermaid;
+          const dump = (v: unknown): unknown =>
+            typeof v === 'function' ? `fn:${String(v).length}` : v === undefined ? 'undefined' : v === null || typeof v !== 'object' ? v : Array.isArray(v) ? v.map(dump) : Object.entries(v).map(([k, x]) => [k, dump(x)]);
+          const out: unknown[] = [];
+          // The pages have different histories (the pool warms its own up): start both clean.
+          m.mermaidAPI.reset();
+          m.initialize({ startOnLoad: false, securityLevel: 'strict', theme: 'forest', themeVariables: { primaryColor: '#ff0000' }, flowchart: { curve: 'step' } });
+          out.push(dump(m.mermaidAPI.getConfig()));
+          m.mermaidAPI.setConfig({ fontSize: 20, sequence: { mirrorActors: false } });
+          out.push(dump(m.mermaidAPI.getConfig()));
+          await m.render('cfgprobe', src);
+          out.push(dump(m.mermaidAPI.getConfig()));
+          m.mermaidAPI.reset();
+          out.push(dump(m.mermaidAPI.getConfig()));
+          return out;
+        }, [DIAGRAMS['with directives']!] as const),
+      );
+    const a = await dumpConfigs(fixed);
+    const b = await dumpConfigs(original);
+    expect(a).toHaveLength(4);
+    for (let i = 0; i < 4; i++) expect(a[i], `config dump #${i}`).toEqual(b[i]);
+    // The dumps differ from one step to the next: the probe really changes the config.
+    expect(a[0]).not.toEqual(a[1]);
+  });
+
+  it('hands out copies: editing what getConfig() returned changes nothing for the next caller', async () => {
+    for (const kind of [fixed, original]) {
+      const result = await inPage(kind, (page) =>
+        page.evaluate(() => {
+          type Cfg = { fontFamily: string; flowchart: { htmlLabels: unknown; padding: number }; themeVariables: Record<string, unknown>; secure: string[] };
+          const m = (window as unknown as { mermaid: { initialize(c: unknown): void; mermaidAPI: { getConfig(): Cfg } } }).mermaid;
+          m.initialize({ startOnLoad: false, securityLevel: 'strict' });
+          const first = m.mermaidAPI.getConfig();
+          const before = JSON.stringify(first);
+          first.fontFamily = 'edited';
+          first.flowchart.padding = -1;
+          first.themeVariables.primaryColor = 'edited';
+          first.secure.push('edited');
+          const second = m.mermaidAPI.getConfig();
+          return { same: JSON.stringify(second) === before, distinct: first !== second && first.flowchart !== second.flowchart && first.secure !== second.secure };
+        }),
+      );
+      expect(result, kind.id).toEqual({ same: true, distinct: true });
+    }
   });
 
   it('keeps __proto__ keys in a config from reaching Object.prototype', async () => {

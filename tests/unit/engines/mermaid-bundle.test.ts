@@ -16,7 +16,7 @@ describe('Mermaid bundle speed fix', () => {
       expect(text.split(from).length).toBe(1);
       expect(text.split(to).length).toBe(2);
     }
-    // Only those two spots change.
+    // Only those spots change.
     const grown = MERMAID_BUNDLE_PATCHES.reduce((n, [from, to]) => n + to.length - from.length, 0);
     expect(text.length).toBe(original.length + grown);
   });
