@@ -149,7 +149,10 @@ interface PhaseB {
 }
 
 /** The engine called directly on this machine, same run (engine-alone.ts). */
-type AloneRows = Partial<Record<'graphviz' | 'mermaid', { summary?: Summary; error?: string }>>;
+type AloneRows = Partial<Record<'graphviz' | 'graphvizIdle' | 'mermaid', { summary?: Summary; error?: string }>>;
+
+/** Sleep before each render of the `graphvizIdle` row: about the gap between two requests. */
+const IDLE_GAP_MS = 2;
 
 interface ColdRow {
   tool: ColdTool;
@@ -447,6 +450,15 @@ function readingNotes(a: PhaseA, b: PhaseB, cold: ColdRow[], targets: Target[], 
         `Over HTTP through the server: ${ms(http)} ms, so the server adds ${ms(Math.max(0, http - engine))} ms (HTTP on loopback, routing, ETag, limiter, ${type === 'mermaid' ? 'the page pool and SVG clean-up' : 'the worker-thread hop'}, the access log).`,
     );
   }
+  const busy = alone.graphviz?.summary?.median;
+  const idle = alone.graphvizIdle?.summary?.median;
+  if (busy !== undefined && idle !== undefined && idle > busy * 1.2) {
+    notes.push(
+      `Idle penalty: the same Graphviz WASM call took ${ms(busy)} ms back to back but ${ms(idle)} ms when the thread slept ${IDLE_GAP_MS} ms before each call (${(idle / busy).toFixed(1)}×), with nothing else running. ` +
+        `A request stream is the second case for every thread on the path (client, server, worker): each one sleeps while it waits for the others. ` +
+        `On a virtual machine whose idle CPU is handed to other guests, the code then runs on cold caches; this is the machine's cost, paid again at each hop, not the server's work. The server does not busy-wait to avoid it: that would burn a core on every user's laptop.`,
+    );
+  }
   const dot = cold.find((c) => c.tool.name === 'dot')?.summary?.median;
   const factor = dot !== undefined ? dot / 10.6 : undefined;
   if (factor !== undefined && factor > 1.5) {
@@ -632,7 +644,9 @@ function renderReport(run: RunContext, a: PhaseA, built: BuiltStartup | undefine
       ['type', 'diagram', 'format', 'median ms', 'p95 ms', 'min / max ms', 'n', 'engine alone, this machine, same run', 'engine alone (engine-baselines.md)'],
       b.warm.map((r) => {
         const here = r.format === 'svg' ? alone[r.diagram.type as keyof AloneRows] : undefined;
-        const hereText = here ? (here.summary ? `${ms(here.summary.median)} ms (p95 ${ms(here.summary.p95)})` : `error: ${here.error ?? ''}`) : '';
+        let hereText = here ? (here.summary ? `${ms(here.summary.median)} ms (p95 ${ms(here.summary.p95)})` : `error: ${here.error ?? ''}`) : '';
+        const idle = r.format === 'svg' && r.diagram.type === 'graphviz' ? alone.graphvizIdle?.summary : undefined;
+        if (idle) hereText += `; ${ms(idle.median)} ms with ${IDLE_GAP_MS} ms idle before each`;
         return r.summary
           ? [r.diagram.type, r.diagram.label, r.format, ms(r.summary.median), ms(r.summary.p95), `${ms(r.summary.min)} / ${ms(r.summary.max)}`, String(r.summary.n), hereText, r.baseline ?? '']
           : [r.diagram.type, r.diagram.label, r.format, 'error', '', '', '0', hereText, r.error ?? ''];
@@ -766,6 +780,7 @@ async function phaseEngineAlone(): Promise<AloneRows> {
     }
   };
   await measure('graphviz', () => graphvizAlone(GRAPHVIZ_SMALL, QUICK ? 20 : 100, QUICK ? 40 : 200));
+  await measure('graphvizIdle', () => graphvizAlone(GRAPHVIZ_SMALL, QUICK ? 20 : 100, QUICK ? 40 : 200, IDLE_GAP_MS));
   await measure('mermaid', () => mermaidAlone(MERMAID_SMALL, CHROMIUM, WARMUP, RUNS));
   return rows;
 }

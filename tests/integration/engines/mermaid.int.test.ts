@@ -179,6 +179,11 @@ describe("mermaid engine", () => {
     expect(forest).not.toEqual(plain);
     expect(forest.toLowerCase()).toContain("#cde498"); // forest's node fill
     expect(plain.toLowerCase()).not.toContain("#cde498");
+    // The page re-initialises Mermaid only when the config changes: back to the default.
+    const again = (
+      await engine.render(renderInput("mermaid", flowchart))
+    ).toString("utf8");
+    expect(again).toEqual(plain);
   });
 
   it("reports a syntax error with Mermaid’s message and the 1-based line", async () => {
