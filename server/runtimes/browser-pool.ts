@@ -95,13 +95,15 @@ const LAUNCH_ARGS = [
   // ours: Local Network Access checks would stop pages reaching loopback/intranet hosts
   // even in safe mode `unsafe`, where Kroki lets diagrams load such images (the request
   // interception below is the network policy, the same in every mode); no spare renderer
-  // process is kept ready (~20 MB, never used).
+  // process is kept ready (~20 MB, never used); the address bar's popup, a WebUI page that
+  // headless Chromium still preloads in a renderer of its own (~80 MB PSS), is not built.
   `--disable-features=${[
     ...["AvoidUnnecessaryBeforeUnloadCheckSync", "DestroyProfileOnBrowserClose", "HttpsUpgrades", "HttpsFirstBalancedModeAutoEnable", "LensOverlay"],
     ...["MediaRouter", "PaintHolding", "ThirdPartyStoragePartitioning", "AvoidCorsURLLoaderRestartOnRedirect", "TcpPortRandomizationWin"],
     ...["OptimizationHints", "NetworkTimeServiceQuerying", "AimEnabled", "PreconnectToSearch"],
     ...["msForceBrowserSignIn", "msEdgeUpdateLaunchServicesPreferredVersion"],
     ...["LocalNetworkAccessChecks", "LocalNetworkAccessChecksWebSockets", "SpareRendererForSitePerProcess"],
+    ...["WebUIOmniboxPopup", "WebUIOmniboxAimPopup"],
   ].join(",")}`,
 ];
 const LAUNCH_TIMEOUT_MS = 30_000;
