@@ -50,6 +50,8 @@ const DIAGRAMS: Record<string, string> = {
   c4: 'C4Context\n  title System\n  Person(user, "User")\n  System(studio, "Kroki Studio")\n  Rel(user, studio, "draws with")',
   requirement:
     'requirementDiagram\n  requirement fast {\n    id: 1\n    text: previews are fast\n    risk: high\n    verifymethod: test\n  }\n  element bench {\n    type: script\n  }\n  bench - verifies -> fast',
+  'labels with markup':
+    'flowchart LR\n  A["<b>bold</b> and <i>it</i> & more"] --> B["<img src=x onerror=alert(1)> img"]\n  B --> C["#lt;script#gt; as text"]\n  C -->|"<u>edge</u> label"| D[plain text]\n  D --> E["<a href=\'javascript:alert(1)\'>link</a>"]',
   'with directives': '%%{init: {"theme": "dark", "flowchart": {"curve": "basis", "nodeSpacing": 80}}}%%\nflowchart LR\n  A --> B --> C',
 };
 
