@@ -1,5 +1,5 @@
 # Kroki Studio. `make run` and `make test` each do their own setup (scripts/setup.sh).
-.PHONY: setup build run dev test test-unit test-integration test-e2e typecheck lint bench clean
+.PHONY: setup build run dev test test-unit test-integration test-e2e test-node-versions typecheck lint bench clean
 
 setup:
 	@bash scripts/setup.sh
@@ -25,6 +25,10 @@ test-integration:
 
 test-e2e:
 	npx vitest run --project e2e
+
+# Unit + integration tiers under Node 22 and 24 (binaries from the npm registry).
+test-node-versions:
+	bash scripts/test-node-versions.sh
 
 typecheck:
 	npx tsc -p tsconfig.json --noEmit
