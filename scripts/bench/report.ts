@@ -5,8 +5,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-export const START_MARKER = '<!-- server-bench:start -->';
-export const END_MARKER = '<!-- server-bench:end -->';
 
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const line = (cells: readonly string[]) => `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
@@ -25,8 +23,10 @@ Measured numbers for Kroki Studio. Each section says which command produced it; 
 the command to refresh that section (it only rewrites its own part of this file).
 `;
 
-/** Replace (or add) the server section in docs/benchmarks.md. */
-export function writeSection(docsFile: string, section: string): void {
+/** Replace (or add) a section of docs/benchmarks.md: the server section unless named otherwise. */
+export function writeSection(docsFile: string, section: string, name = 'server-bench'): void {
+  const START_MARKER = `<!-- ${name}:start -->`;
+  const END_MARKER = `<!-- ${name}:end -->`;
   const block = `${START_MARKER}\n${section.trim()}\n${END_MARKER}`;
   mkdirSync(path.dirname(docsFile), { recursive: true });
   if (!existsSync(docsFile)) {
@@ -41,4 +41,17 @@ export function writeSection(docsFile: string, section: string): void {
   } else {
     writeFileSync(docsFile, `${current.trimEnd()}\n\n${block}\n`);
   }
+}
+
+/** The table rows (not header) of a named section, as written before; [] when there is none. */
+export function readSectionRows(docsFile: string, name: string): string[] {
+  if (!existsSync(docsFile)) return [];
+  const current = readFileSync(docsFile, 'utf8');
+  const start = current.indexOf(`<!-- ${name}:start -->`);
+  const end = current.indexOf(`<!-- ${name}:end -->`);
+  if (start < 0 || end < start) return [];
+  return current
+    .slice(start, end)
+    .split('\n')
+    .filter((l) => /^\| \d{4}-/.test(l));
 }

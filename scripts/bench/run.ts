@@ -36,7 +36,7 @@ import {
 import { BenchClient, checkPicture } from './http-client.js';
 import { loadAverage, loadText, machineFacts, waitForQuiet, type MachineFacts } from './machine.js';
 import { isChromium, processTree, sampleTree, TreeSampler, waitTreeIdle, type PeakMemory, type TreeSample } from './proc-tree.js';
-import { mark, table, writeSection, type Verdict } from './report.js';
+import { mark, readSectionRows, table, writeSection, type Verdict } from './report.js';
 import { cliArgs, startServer, type Launch, type StartedServer, type StopResult } from './server-process.js';
 import { ms, summarise, type Summary } from './stats.js';
 
@@ -785,6 +785,36 @@ async function phaseEngineAlone(): Promise<AloneRows> {
   return rows;
 }
 
+/** One line per run, newest first, so a reader sees how much runs on this machine vary. */
+const HISTORY = 'server-bench-history';
+const HISTORY_ROWS = 15;
+
+function historyRow(run: RunContext, b: PhaseB, cold: ColdRow[], alone: AloneRows, targets: Target[]): string[] {
+  const median = (s: Summary | undefined) => (s ? ms(s.median) : '—');
+  const http = (type: string) => median(warmFor(b, type, 'svg')?.summary);
+  return [
+    run.facts.date.replace('T', ' ').replace(/:\d\dZ$/, ''),
+    run.facts.gitCommit,
+    QUICK ? 'quick' : 'full',
+    median(cold.find((c) => c.tool.name === 'dot')?.summary),
+    `${median(alone.graphviz?.summary)} / ${http('graphviz')}`,
+    http('plantuml'),
+    `${median(alone.mermaid?.summary)} / ${http('mermaid')}`,
+    mbText(b.memory?.peakPss),
+    `${targets.filter((t) => t.verdict === 'PASS').length} of ${targets.length}`,
+  ];
+}
+
+function historySection(row: string[]): string {
+  const header = ['run (UTC)', 'commit', 'kind', '`dot -Tsvg` ms (machine yardstick)', 'Graphviz alone / HTTP ms', 'PlantUML HTTP ms', 'Mermaid alone / HTTP ms', 'peak PSS', 'targets met'];
+  const rows = [table(header, [row]).split('\n')[2]!, ...readSectionRows(DOCS_FILE, HISTORY)].slice(0, HISTORY_ROWS);
+  return [
+    '### Run history (server benchmark)',
+    `The last ${HISTORY_ROWS} runs of \`npm run bench\` in this checkout, newest first (each run adds its row). The machine's speed changes from run to run (a shared virtual machine): \`dot -Tsvg\`, a new process per diagram, and the engines called alone show it.`,
+    [table(header, []), ...rows].join('\n'),
+  ].join('\n\n');
+}
+
 async function main(): Promise<void> {
   const started = performance.now();
   for (const [what, file] of [
@@ -807,7 +837,8 @@ async function main(): Promise<void> {
   process.stdout.write(`\n${markdown}`);
   if (WRITE) {
     writeSection(DOCS_FILE, markdown);
-    log(`wrote the server section of ${path.relative(REPO_ROOT, DOCS_FILE)}`);
+    writeSection(DOCS_FILE, historySection(historyRow(run, b, cold, alone, targets)), HISTORY);
+    log(`wrote the server section and a history row in ${path.relative(REPO_ROOT, DOCS_FILE)}`);
   }
   const failed = targets.filter((t) => t.verdict !== 'PASS');
   if (failed.length) log(`${failed.length} target(s) not met: ${failed.map((t) => t.name).join(' | ')}`);
