@@ -44,6 +44,14 @@ export interface EnginesResponse {
   types: EngineTypeInfo[];
 }
 
+/** `POST /api/engines/{type}/warm`: where the type renders, and its local engine as the answer left. */
+export interface WarmResult {
+  type: string;
+  placement: Placement;
+  /** Only when the type renders here; `state` is usually "starting" on the first call. */
+  engine?: { id: string; runtime: RuntimeKind; state: EngineState };
+}
+
 export type RuntimeKind = 'in-process' | 'browser' | 'jvm';
 export type EngineState = 'idle' | 'starting' | 'ready' | 'failed' | 'stopped';
 

@@ -5,7 +5,7 @@
  * time limit, so engine files stay small. No HTTP code here.
  */
 import type { Logger } from 'pino';
-import type { EnginePolicy, EngineTypeInfo, OutputFormat, Placement } from '../api/types.js';
+import type { EnginePolicy, EngineTypeInfo, OutputFormat, Placement, WarmResult } from '../api/types.js';
 import { policyFor, type StudioConfig } from '../config.js';
 import { RenderTimeoutError, StudioError } from '../errors.js';
 import { Limiter } from '../runtimes/limiter.js';
@@ -192,6 +192,20 @@ export class EngineRegistry {
   }
 
   /** Rows for /api/engines. */
+  /**
+   * Start the local engine for `type` ahead of its first render (a client that knows a
+   * render is coming, e.g. the editor on opening a Mermaid tab), without rendering. Start
+   * failures are logged and left to the first render to report.
+   */
+  warm(type: string): WarmResult {
+    const route = this.route(type);
+    if (route.placement !== 'local') return { type, placement: route.placement };
+    const engine = route.engine;
+    if (engine.state() !== 'ready')
+      engine.start().catch((err: unknown) => this.logger.warn({ engine: engine.id, err }, 'engine failed to start on request; the next render retries'));
+    return { type, placement: 'local', engine: { id: engine.id, runtime: engine.runtime, state: engine.state() } };
+  }
+
   describe(): EngineTypeInfo[] {
     return this.knownTypes().map((type) => {
       const route = this.route(type);

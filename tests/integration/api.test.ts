@@ -277,6 +277,7 @@ describe('STUDIO_SECRET', () => {
     const locked = await buildApp(loadConfig({ STUDIO_PRELOAD: 'none', LOG_LEVEL: 'silent', STUDIO_SECRET: 's3cret' }), { engines: [echoEngine()], logger: false });
     try {
       const url = `/echo/svg/${encodeKrokiSource('x')}`;
+      expect((await locked.inject({ method: 'POST', url: '/api/engines/echo/warm' })).statusCode).toBe(401);
       for (const u of [url, '/api/engines', '/metrics']) {
         const res = await locked.inject({ url: u });
         expect(res.statusCode).toBe(401);

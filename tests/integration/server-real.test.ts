@@ -93,3 +93,39 @@ describe('real engines over HTTP', () => {
     for (const id of ['graphviz', 'plantuml']) expect(body.checks.engines[id]?.version).toMatch(/\d/);
   });
 });
+
+describe('POST /api/engines/{type}/warm', () => {
+  it('starts a cold engine (Mermaid: Chromium and its page) without rendering, and says where other types go', async () => {
+    const cold = await buildApp(loadConfig({ STUDIO_PRELOAD: 'none', LOG_LEVEL: 'silent' }), { logger: false });
+    try {
+      type Info = { type: string; engine?: { state: string } };
+      const mermaidState = async () => ((await cold.inject({ url: '/api/engines' })).json().types as Info[]).find((t) => t.type === 'mermaid')!.engine!.state;
+      const renders = async () => /studio_render_duration_seconds_count\{[^}]*engine="mermaid"[^}]*\} (\d+)/.exec((await cold.inject({ url: '/metrics' })).body)?.[1] ?? '0';
+      expect(await mermaidState()).toBe('idle');
+
+      const res = await cold.inject({ method: 'POST', url: '/api/engines/mermaid/warm' });
+      expect(res.statusCode).toBe(202);
+      expect(res.json()).toMatchObject({ type: 'mermaid', placement: 'local', engine: { id: 'mermaid', runtime: 'browser', state: 'starting' } });
+
+      const deadline = Date.now() + 30_000;
+      while ((await mermaidState()) !== 'ready' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(await mermaidState()).toBe('ready');
+      expect(await renders()).toBe('0');
+
+      // Warm already: 200, nothing started again.
+      const again = await cold.inject({ method: 'POST', url: '/api/engines/mermaid/warm' });
+      expect(again.statusCode).toBe(200);
+      expect(again.json().engine.state).toBe('ready');
+
+      const upstreamOnly = await cold.inject({ method: 'POST', url: '/api/engines/blockdiag/warm' });
+      expect(upstreamOnly.statusCode).toBe(200);
+      expect(upstreamOnly.json()).toEqual({ type: 'blockdiag', placement: 'unavailable' });
+
+      const unknown = await cold.inject({ method: 'POST', url: '/api/engines/nosuchtype/warm', headers: { accept: 'application/json' } });
+      expect(unknown.statusCode).toBe(404);
+      expect(unknown.json().error.message).toBe('Unknown diagram type: nosuchtype. GET /api/engines lists the types.');
+    } finally {
+      await cold.close();
+    }
+  });
+});

@@ -2,9 +2,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { StudioConfig } from '../../config.js';
 import type { EngineRegistry } from '../../engines/registry.js';
+import { StudioError } from '../../errors.js';
 import { STUDIO_VERSION } from '../../version.js';
-import type { EnginesResponse, StudioConfigResponse } from '../types.js';
-
+import type { EnginesResponse, StudioConfigResponse, WarmResult } from '../types.js';
 
 export default async function studioRoutes(app: FastifyInstance, { config, registry }: { config: StudioConfig; registry: EngineRegistry }): Promise<void> {
   app.get('/api/engines', async (): Promise<EnginesResponse> => ({
@@ -12,6 +12,17 @@ export default async function studioRoutes(app: FastifyInstance, { config, regis
     safeMode: config.safeMode,
     types: registry.describe(),
   }));
+
+  // Start a type's engine before its first render (the editor calls this when a tab shows a
+  // type whose engine is cold, e.g. Mermaid's browser). Nothing is rendered; 202 because the
+  // start goes on after the answer.
+  app.post<{ Params: { type: string } }>('/api/engines/:type/warm', async (request, reply): Promise<WarmResult> => {
+    const { type } = request.params;
+    if (!registry.isKnown(type)) throw new StudioError(404, `Unknown diagram type: ${type}. GET /api/engines lists the types.`);
+    const result = registry.warm(type);
+    reply.code(result.engine && result.engine.state !== 'ready' ? 202 : 200);
+    return result;
+  });
 
   app.get('/api/config', async (): Promise<StudioConfigResponse> => ({
     version: STUDIO_VERSION,
