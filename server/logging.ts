@@ -2,7 +2,7 @@
  * The server's JSON logger. Lines are buffered and written off the request path: on this
  * class of machine a synchronous write(2) per line cost ~0.1 ms, a tenth of a warm
  * Graphviz render. The buffer is flushed a few times a second, when it fills, right
- * after start-up and shutdown messages (`flushLogs`), and synchronously on exit (pino
+ * after start-up and shutdown messages (`flush`), and synchronously on exit (pino
  * registers that for asynchronous destinations), so a crash does not swallow the
  * lines before it.
  */

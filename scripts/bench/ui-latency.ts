@@ -10,7 +10,7 @@
  *   npx tsx scripts/bench/ui-latency.ts [--edits 25] [--write]
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +18,7 @@ import { gzipSync } from 'node:zlib';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { buildApp } from '../../server/app.js';
 import { loadConfig } from '../../server/config.js';
+import { writeSection } from './report.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const UI_DIR = path.join(ROOT, 'dist', 'ui');
@@ -236,20 +237,8 @@ async function main(): Promise<void> {
   }
   const report = lines.join('\n');
   console.log(report);
-  if (WRITE) writeSection(path.join(ROOT, 'docs', 'benchmarks.md'), report);
-}
-
-const UI_START = '<!-- ui-bench:start -->';
-const UI_END = '<!-- ui-bench:end -->';
-
-/** Replace (or append) the UI section; headings move one level down under the page title. */
-function writeSection(file: string, report: string): void {
-  const section = `${UI_START}\n${report.replace(/^(#+) /gm, '#$1 ')}\n${UI_END}`;
-  const doc = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
-  const start = doc.indexOf(UI_START);
-  const end = doc.indexOf(UI_END);
-  const next = start >= 0 && end > start ? doc.slice(0, start) + section + doc.slice(end + UI_END.length) : `${doc.trimEnd()}\n\n${section}\n`;
-  writeFileSync(file, next);
+  // Headings move one level down under the page title.
+  if (WRITE) writeSection(path.join(ROOT, 'docs', 'benchmarks.md'), report.replace(/^(#+) /gm, '#$1 '), 'ui-bench');
 }
 
 await main();

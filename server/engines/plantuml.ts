@@ -8,7 +8,7 @@
  */
 import type { OutputFormat } from '../api/types.js';
 import { DiagramSyntaxError, StudioError } from '../errors.js';
-import { sharedJvmWorker, type JvmRenderResult, type JvmWorker, type JvmWorkerOptions } from '../runtimes/jvm-worker.js';
+import { layoutConfig, sharedJvmWorker, type JvmRenderResult, type JvmWorker, type JvmWorkerOptions } from '../runtimes/jvm-worker.js';
 import type { DiagramEngine, EngineContext, EngineFactory, RenderInput } from './engine.js';
 import { sanitizeIncludes, validateTheme, withDelimiters, type PreparedSource } from './plantuml-source.js';
 
@@ -39,12 +39,6 @@ export function unwrapJvmResult(result: JvmRenderResult, prepared: PreparedSourc
       // Kroki reports renderer failures as 400 with the renderer's own message.
       throw new DiagramSyntaxError(`PlantUML failed to render the diagram: ${result.message}`);
   }
-}
-
-/** Config lines applied to every PlantUML render (without shifting the user's line numbers). */
-export function layoutConfig(ctx: EngineContext): string[] {
-  // No Graphviz: PlantUML's built-in Java port of dot (Smetana) lays out class diagrams.
-  return ctx.config.graphvizDot ? [] : ['!pragma layout smetana'];
 }
 
 /**
@@ -102,7 +96,7 @@ export function createPlantumlEngine(ctx: EngineContext, jvmOptions: JvmEngineOp
     ...jvmEngineLifecycle(ctx, worker, id, jvmOptions),
     async render(input: RenderInput): Promise<Buffer> {
       worker.acquire(id);
-      const config = layoutConfig(ctx);
+      const config = layoutConfig(ctx.config);
       if (input.options.theme !== undefined) config.push(`!theme ${validateTheme(input.options.theme)}`);
       const prepared = withDelimiters(sanitizeIncludes(input.source, input.safeMode));
 

@@ -191,11 +191,10 @@ export class EngineRegistry {
     await Promise.allSettled(this.engines.map((e) => e.whenWarm?.()));
   }
 
-  /** Rows for /api/engines. */
   /**
-   * Start the local engine for `type` ahead of its first render (a client that knows a
-   * render is coming, e.g. the editor on opening a Mermaid tab), without rendering. Start
-   * failures are logged and left to the first render to report.
+   * Start the local engine for `type` ahead of its first render, without rendering (for a
+   * client that knows renders are coming). Start failures are logged and left to the first
+   * render to report.
    */
   warm(type: string): WarmResult {
     const route = this.route(type);
@@ -206,6 +205,7 @@ export class EngineRegistry {
     return { type, placement: 'local', engine: { id: engine.id, runtime: engine.runtime, state: engine.state() } };
   }
 
+  /** Rows for /api/engines. */
   describe(): EngineTypeInfo[] {
     return this.knownTypes().map((type) => {
       const route = this.route(type);

@@ -72,9 +72,10 @@ export interface BrowserPoolStats {
   kinds: Record<string, { open: number; idle: number; waiting: number }>;
 }
 
-/** Pages load their own files from this origin; no real host ever answers it. */
+/** A page's file: a path on disk, or a function that produces the bytes (read once, then kept). */
 export type PageAsset = string | (() => Buffer);
 
+/** Pages load their own files from this origin; no real host ever answers it. */
 export const ASSET_ORIGIN = "http://studio-assets.invalid";
 
 const LAUNCH_ARGS = [

@@ -247,6 +247,12 @@ class FrameReader {
   }
 }
 
+/** Config lines applied to every PlantUML render (without shifting the user's line numbers). */
+export function layoutConfig(config: StudioConfig): string[] {
+  // No Graphviz: PlantUML's built-in Java port of dot (Smetana) lays out class diagrams.
+  return config.graphvizDot ? [] : ['!pragma layout smetana'];
+}
+
 // ---------------------------------------------------------------------------
 // Warm-up set: several diagram kinds, so the JIT compiles the shared layout/text code
 // ---------------------------------------------------------------------------
@@ -517,7 +523,7 @@ export class JvmWorker {
     await hello;
     // A cold JVM draws its first diagram in ~0.5 s (class loading), the next ones far
     // faster: that first render happens before "ready", not in a user's request.
-    const config = this.config.graphvizDot ? [] : ['!pragma layout smetana'];
+    const config = layoutConfig(this.config);
     for (const source of WARMUP_DIAGRAMS.slice(0, Math.min(STARTUP_RENDERS, this.warmupRenders))) {
       const result = await this.send(child, { source, format: 'svg', config, engineId: WARMUP_ID }, WARMUP_ID).catch(() => null);
       if (!result || this.child !== child) break;
@@ -538,7 +544,7 @@ export class JvmWorker {
    */
   private async runWarmup(generation: number): Promise<void> {
     const started = Date.now();
-    const config = this.config.graphvizDot ? [] : ['!pragma layout smetana'];
+    const config = layoutConfig(this.config);
     const current = () => generation === this.warmupGeneration && this.currentState === 'ready';
     for (let i = 0; i < this.warmupRenders; i++) {
       if (!(await this.activity.waitQuiet(current))) return;

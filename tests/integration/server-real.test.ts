@@ -124,6 +124,18 @@ describe('POST /api/engines/{type}/warm', () => {
       const unknown = await cold.inject({ method: 'POST', url: '/api/engines/nosuchtype/warm', headers: { accept: 'application/json' } });
       expect(unknown.statusCode).toBe(404);
       expect(unknown.json().error.message).toBe('Unknown diagram type: nosuchtype. GET /api/engines lists the types.');
+
+      const wrongMethod = await cold.inject({ method: 'GET', url: '/api/engines/mermaid/warm', headers: { accept: 'application/json' } });
+      expect(wrongMethod.statusCode).toBe(405);
+      expect(wrongMethod.headers.allow).toBe('POST');
+
+      // The warmed engine draws the first real diagram, and that one is counted (so the
+      // zero above was a real reading of the counter, not a pattern that never matches).
+      const drawn = await cold.inject({ method: 'POST', url: '/mermaid/svg', payload: 'graph TD\n  Warm --> Ready', headers: { 'content-type': 'text/plain' } });
+      expect(drawn.statusCode).toBe(200);
+      const text = expectSvg(drawn.rawPayload);
+      for (const label of ['Warm', 'Ready']) expect(text).toContain(label);
+      expect(await renders()).toBe('1');
     } finally {
       await cold.close();
     }

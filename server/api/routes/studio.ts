@@ -13,15 +13,22 @@ export default async function studioRoutes(app: FastifyInstance, { config, regis
     types: registry.describe(),
   }));
 
-  // Start a type's engine before its first render (the editor calls this when a tab shows a
-  // type whose engine is cold, e.g. Mermaid's browser). Nothing is rendered; 202 because the
-  // start goes on after the answer.
+  // Start a type's engine before its first render, for a client that knows renders are
+  // coming (a desktop shell restoring its tabs, a pipeline before a batch). Nothing is
+  // rendered; 202 because the start goes on after the answer.
   app.post<{ Params: { type: string } }>('/api/engines/:type/warm', async (request, reply): Promise<WarmResult> => {
     const { type } = request.params;
     if (!registry.isKnown(type)) throw new StudioError(404, `Unknown diagram type: ${type}. GET /api/engines lists the types.`);
     const result = registry.warm(type);
     reply.code(result.engine && result.engine.state !== 'ready' ? 202 : 200);
     return result;
+  });
+  app.route({
+    method: ['GET', 'PUT', 'DELETE', 'PATCH'],
+    url: '/api/engines/:type/warm',
+    handler: async () => {
+      throw new StudioError(405, 'Method not allowed. Please use a POST request.', { headers: { allow: 'POST' } });
+    },
   });
 
   app.get('/api/config', async (): Promise<StudioConfigResponse> => ({
