@@ -23,10 +23,7 @@ export default defineConfig({
     // `npm run dev` for the server listens on 8080; Vite forwards the API and the Kroki
     // render routes (`/{type}/{format}...`) to it and serves everything else itself.
     proxy: Object.fromEntries(
-      ['/api', '/health', '^/[a-z0-9]+/(svg|png|jpeg|jpg|pdf|txt|utxt|base64)(/|$)'].map((p) => [
-        p,
-        { target: 'http://127.0.0.1:8080', changeOrigin: true },
-      ]),
+      ['/api', '/health', '^/[a-z0-9]+/(svg|png|jpeg|jpg|pdf|txt|utxt|base64)(/|$)'].map((p) => [p, { target: 'http://127.0.0.1:8080', changeOrigin: true }]),
     ),
   },
 });

@@ -86,6 +86,7 @@ if (want('static')) {
   ])
     if (existsSync(project)) check(name, 'npx', [tool, '-p', project, '--noEmit']);
   check('lint', 'npx', ['eslint', '.']);
+  check('format', 'npx', ['prettier', '--check', '.']);
 }
 for (const t of ['unit', 'integration', 'e2e']) if (want(t)) vitestTier(t);
 if (want('docker')) dockerTier();

@@ -59,9 +59,7 @@ export async function buildApp(config: StudioConfig, opts: BuildOptions = {}): P
   const { ctx, registry, metrics } = opts.runtime ?? createEngineRuntime(config, app.log as unknown as Logger, opts.engines);
   const cache = new RenderCache(config.cacheBytes);
   // axios costs ~130 ms to import: only load the upstream client when there is an upstream.
-  const upstream = config.krokiUrl
-    ? new (await import('./upstream/kroki-client.js')).KrokiClient(config.krokiUrl, config.upstreamTimeoutMs)
-    : null;
+  const upstream = config.krokiUrl ? new (await import('./upstream/kroki-client.js')).KrokiClient(config.krokiUrl, config.upstreamTimeoutMs) : null;
   const service = new RenderService(config, registry, cache, upstream);
   metrics.attach(registry, cache);
   app.decorate('studio', { registry, cache, metrics, service });
@@ -95,7 +93,7 @@ export async function buildApp(config: StudioConfig, opts: BuildOptions = {}): P
       return done(
         new StudioError(
           414,
-        `The request URI's length exceeds ${config.maxUriLength}. You can update this value by setting KROKI_MAX_URI_LENGTH environment variable. Please read: https://docs.kroki.io/kroki/setup/configuration/#_max_uri_length for more information.`,
+          `The request URI's length exceeds ${config.maxUriLength}. You can update this value by setting KROKI_MAX_URI_LENGTH environment variable. Please read: https://docs.kroki.io/kroki/setup/configuration/#_max_uri_length for more information.`,
         ),
       );
     done();

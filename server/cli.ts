@@ -52,7 +52,12 @@ export async function main(argv: string[]): Promise<number> {
     config = loadConfig(env);
   } catch (err) {
     if (err instanceof ConfigError) {
-      const flag = err.setting === 'STUDIO_PORT' && values.port !== undefined ? ' (--port)' : err.setting === 'STUDIO_HOST' && values.host !== undefined ? ' (--host)' : '';
+      const flag =
+        err.setting === 'STUDIO_PORT' && values.port !== undefined
+          ? ' (--port)'
+          : err.setting === 'STUDIO_HOST' && values.host !== undefined
+            ? ' (--host)'
+            : '';
       process.stderr.write(`kroki-studio: ${err.message}${flag}\n`);
       return 2;
     }

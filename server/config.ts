@@ -74,9 +74,7 @@ type Env = Record<string, string | undefined>;
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** Repository (or package) root: server/ sits in it, dist/server/ two levels down. */
-export const PACKAGE_ROOT = [path.resolve(here, '..'), path.resolve(here, '..', '..')].find((p) =>
-  existsSync(path.join(p, 'package.json')),
-)!;
+export const PACKAGE_ROOT = [path.resolve(here, '..'), path.resolve(here, '..', '..')].find((p) => existsSync(path.join(p, 'package.json')))!;
 
 const require = createRequire(import.meta.url);
 
@@ -142,9 +140,11 @@ export function loadConfig(env: Env = process.env, overrides: Partial<StudioConf
   const preload = new Set<Runtime>();
   if (preloadRaw === 'all') runtimes.forEach((r) => preload.add(r));
   else if (preloadRaw !== 'none') {
-    for (const part of preloadRaw.split(',').map((s) => s.trim()).filter(Boolean)) {
-      if (!runtimes.includes(part as Runtime))
-        throw new ConfigError('STUDIO_PRELOAD', `expected all, none or a list of ${runtimes.join(', ')}; got "${part}"`);
+    for (const part of preloadRaw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
+      if (!runtimes.includes(part as Runtime)) throw new ConfigError('STUDIO_PRELOAD', `expected all, none or a list of ${runtimes.join(', ')}; got "${part}"`);
       preload.add(part as Runtime);
     }
   }
@@ -187,8 +187,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<StudioConf
     queueLimit: int('STUDIO_QUEUE_LIMIT', 64, 0, 100_000),
     cacheBytes: int('STUDIO_CACHE_BYTES', 64 * 1024 * 1024, 0),
     preload,
-    chromiumPath:
-      chromiumEnv ?? firstExisting(['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/lib/chromium/chromium', '/usr/bin/google-chrome']),
+    chromiumPath: chromiumEnv ?? firstExisting(['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/lib/chromium/chromium', '/usr/bin/google-chrome']),
     javaPath: str('STUDIO_JAVA_PATH', 'java'),
     plantumlJar: jarEnv ?? defaultPlantumlJar(),
     jvmHeap,
@@ -208,7 +207,11 @@ export function loadConfig(env: Env = process.env, overrides: Partial<StudioConf
   const hostsRaw = env.STUDIO_ALLOWED_HOSTS?.trim();
   if (overrides.allowedHosts === undefined) {
     if (hostsRaw === '*') config.allowedHosts = null;
-    else if (hostsRaw) config.allowedHosts = hostsRaw.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
+    else if (hostsRaw)
+      config.allowedHosts = hostsRaw
+        .split(',')
+        .map((h) => h.trim().toLowerCase())
+        .filter(Boolean);
     else config.allowedHosts = isLoopback(config.host) ? ['localhost', '127.0.0.1', '[::1]', '::1'] : null;
   }
   return config;

@@ -35,9 +35,14 @@ async function timed(warmup: number, runs: number, once: () => unknown, idleGapM
 export async function graphvizAlone(diagram: BenchDiagram, warmup: number, runs: number, idleGapMs = 0): Promise<Summary> {
   const { Graphviz } = await import('@hpcc-js/wasm-graphviz');
   const graphviz = await Graphviz.load();
-  return timed(warmup, runs, () => {
-    if (!graphviz.layout(diagram.source, 'svg', 'dot').includes('<svg')) throw new Error('Graphviz drew no SVG');
-  }, idleGapMs);
+  return timed(
+    warmup,
+    runs,
+    () => {
+      if (!graphviz.layout(diagram.source, 'svg', 'dot').includes('<svg')) throw new Error('Graphviz drew no SVG');
+    },
+    idleGapMs,
+  );
 }
 
 /** `mermaid.render` in one page of system Chromium, with the bundle the server serves. */

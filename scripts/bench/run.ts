@@ -483,11 +483,14 @@ function readingNotes(a: PhaseA, b: PhaseB, cold: ColdRow[], targets: Target[], 
     );
   }
   const javaPeak = [a.memory?.peakRss.byKind.java, b.memory?.peakRss.byKind.java].find((j) => j && j.count > 1);
-  if (javaPeak) notes.push(`Two JVMs were alive at one memory peak (${mbText(javaPeak.bytes)}): probably a JVM recycle (old one still exiting) during the load.`);
+  if (javaPeak)
+    notes.push(`Two JVMs were alive at one memory peak (${mbText(javaPeak.bytes)}): probably a JVM recycle (old one still exiting) during the load.`);
   const mermaidPng = warmFor(b, 'mermaid', 'png')?.summary?.median;
   const mermaidSvg = warmFor(b, 'mermaid', 'svg')?.summary?.median;
   if (mermaidPng !== undefined && mermaidSvg !== undefined && mermaidPng > 2 * mermaidSvg)
-    notes.push(`Mermaid PNG (${ms(mermaidPng)} ms) costs ${(mermaidPng / mermaidSvg).toFixed(1)}× its SVG: it is a Chromium screenshot of the rendered page, not a resvg conversion.`);
+    notes.push(
+      `Mermaid PNG (${ms(mermaidPng)} ms) costs ${(mermaidPng / mermaidSvg).toFixed(1)}× its SVG: it is a Chromium screenshot of the rendered page, not a resvg conversion.`,
+    );
   const failed = targets.filter((t) => t.verdict === 'FAIL').length;
   if (!failed) notes.push('Every target was met in this run.');
   return notes;
@@ -562,7 +565,16 @@ function buildTargets(a: PhaseA, built: BuiltStartup | undefined, b: PhaseB, col
     name: 'Start-up (STUDIO_PRELOAD=all): spawn → every engine ready and one render each',
     measured:
       b.allWarmMs !== undefined
-        ? `${ms(b.allWarmMs)} ms${allReady ? '' : ` (not all warm: ${[...Object.entries(b.enginesReady?.states ?? {}).filter(([, s]) => s !== 'ready').map(([e, s]) => `${e}=${s}`), ...b.firstRenderErrors].join('; ')})`}`
+        ? `${ms(b.allWarmMs)} ms${
+            allReady
+              ? ''
+              : ` (not all warm: ${[
+                  ...Object.entries(b.enginesReady?.states ?? {})
+                    .filter(([, s]) => s !== 'ready')
+                    .map(([e, s]) => `${e}=${s}`),
+                  ...b.firstRenderErrors,
+                ].join('; ')})`
+          }`
         : `error: ${b.error ?? 'not run'}`,
     limit: '≤ 6000 ms',
     verdict: allReady ? verdictLe(b.allWarmMs, 6000) : b.allWarmMs === undefined ? 'NOT MEASURED' : 'FAIL',
@@ -583,14 +595,22 @@ function buildTargets(a: PhaseA, built: BuiltStartup | undefined, b: PhaseB, col
   const chromium = a.chromiumAfterPng ?? a.chromiumAfterSvg;
   targets.push({
     name: 'Mermaid unused (default preload, mixed SVG + PNG load): Chromium processes',
-    measured: chromium === undefined ? 'not measured' : `${a.chromiumAfterSvg ?? '—'} after SVG load, ${a.chromiumAfterPng ?? '—'} after PNG load; mermaid engine state "${a.mermaidState ?? '?'}"`,
+    measured:
+      chromium === undefined
+        ? 'not measured'
+        : `${a.chromiumAfterSvg ?? '—'} after SVG load, ${a.chromiumAfterPng ?? '—'} after PNG load; mermaid engine state "${a.mermaidState ?? '?'}"`,
     limit: '0',
     verdict: chromium === undefined ? 'NOT MEASURED' : (a.chromiumAfterSvg ?? 0) === 0 && (a.chromiumAfterPng ?? 0) === 0 ? 'PASS' : 'FAIL',
   });
   const leaks = [...(a.stop?.leaked ?? []), ...(b.stop?.leaked ?? [])];
   targets.push({
     name: 'SIGTERM ends the server and all its children',
-    measured: a.stop && b.stop ? (leaks.length ? `left behind: ${leaks.join(', ')}` : `clean exit: ${a.stop.exitedCleanly && b.stop.exitedCleanly ? 'yes' : 'no (non-zero exit or killed)'}, no children left`) : 'not measured',
+    measured:
+      a.stop && b.stop
+        ? leaks.length
+          ? `left behind: ${leaks.join(', ')}`
+          : `clean exit: ${a.stop.exitedCleanly && b.stop.exitedCleanly ? 'yes' : 'no (non-zero exit or killed)'}, no children left`
+        : 'not measured',
     limit: 'no child left',
     verdict: !a.stop || !b.stop ? 'NOT MEASURED' : leaks.length ? 'FAIL' : 'PASS',
   });
@@ -611,7 +631,14 @@ interface RunContext {
   totalSeconds: number;
 }
 
-function renderReport(run: RunContext, a: PhaseA, built: BuiltStartup | undefined, b: PhaseB, cold: ColdRow[], alone: AloneRows): { markdown: string; targets: Target[] } {
+function renderReport(
+  run: RunContext,
+  a: PhaseA,
+  built: BuiltStartup | undefined,
+  b: PhaseB,
+  cold: ColdRow[],
+  alone: AloneRows,
+): { markdown: string; targets: Target[] } {
   const targets = buildTargets(a, built, b, cold);
   const { facts, totalSeconds } = run;
   const parts: string[] = [];
@@ -636,7 +663,12 @@ function renderReport(run: RunContext, a: PhaseA, built: BuiltStartup | undefine
   );
 
   parts.push('### Targets');
-  parts.push(table(['target', 'measured', 'limit', 'result'], targets.map((t) => [t.name, t.measured, t.limit, mark(t.verdict)])));
+  parts.push(
+    table(
+      ['target', 'measured', 'limit', 'result'],
+      targets.map((t) => [t.name, t.measured, t.limit, mark(t.verdict)]),
+    ),
+  );
 
   parts.push('### Warm renders over HTTP (cache off)');
   parts.push(
@@ -648,7 +680,17 @@ function renderReport(run: RunContext, a: PhaseA, built: BuiltStartup | undefine
         const idle = r.format === 'svg' && r.diagram.type === 'graphviz' ? alone.graphvizIdle?.summary : undefined;
         if (idle) hereText += `; ${ms(idle.median)} ms with ${IDLE_GAP_MS} ms idle before each`;
         return r.summary
-          ? [r.diagram.type, r.diagram.label, r.format, ms(r.summary.median), ms(r.summary.p95), `${ms(r.summary.min)} / ${ms(r.summary.max)}`, String(r.summary.n), hereText, r.baseline ?? '']
+          ? [
+              r.diagram.type,
+              r.diagram.label,
+              r.format,
+              ms(r.summary.median),
+              ms(r.summary.p95),
+              `${ms(r.summary.min)} / ${ms(r.summary.max)}`,
+              String(r.summary.n),
+              hereText,
+              r.baseline ?? '',
+            ]
           : [r.diagram.type, r.diagram.label, r.format, 'error', '', '', '0', hereText, r.error ?? ''];
       }),
     ),
@@ -657,7 +699,16 @@ function renderReport(run: RunContext, a: PhaseA, built: BuiltStartup | undefine
   parts.push('### Studio against the per-diagram tools (same diagrams, same run)');
   parts.push(
     table(
-      ['tool (new process per diagram)', 'diagram', 'tool median ms', 'tool p95 ms', 'runs', 'Studio median ms', 'Studio faster by', 'tool median in engine-baselines.md'],
+      [
+        'tool (new process per diagram)',
+        'diagram',
+        'tool median ms',
+        'tool p95 ms',
+        'runs',
+        'Studio median ms',
+        'Studio faster by',
+        'tool median in engine-baselines.md',
+      ],
       cold.map((c) => {
         const studio = warmFor(b, c.tool.diagram.type, 'svg')?.summary;
         return c.summary
@@ -671,13 +722,27 @@ function renderReport(run: RunContext, a: PhaseA, built: BuiltStartup | undefine
               studio ? ratioText(c.summary.median / studio.median) : '—',
               COLD_BASELINES[c.tool.name] ?? '',
             ]
-          : [`\`${c.tool.command}\``, c.tool.diagram.label, `error: ${c.error}`, '', '0', studio ? ms(studio.median) : '—', '—', COLD_BASELINES[c.tool.name] ?? ''];
+          : [
+              `\`${c.tool.command}\``,
+              c.tool.diagram.label,
+              `error: ${c.error}`,
+              '',
+              '0',
+              studio ? ms(studio.median) : '—',
+              '—',
+              COLD_BASELINES[c.tool.name] ?? '',
+            ];
       }),
     ),
   );
 
   parts.push('### Start-up');
-  const states = (s?: EngineStates) => (s ? Object.entries(s.states).map(([k, v]) => `${k}: ${v}`).join(', ') : '—');
+  const states = (s?: EngineStates) =>
+    s
+      ? Object.entries(s.states)
+          .map(([k, v]) => `${k}: ${v}`)
+          .join(', ')
+      : '—';
   parts.push(
     table(
       ['server', 'event', 'ms after spawn'],
@@ -688,7 +753,11 @@ function renderReport(run: RunContext, a: PhaseA, built: BuiltStartup | undefine
         ...(built
           ? [
               ['compiled server (dist/), default preload', '"listening on" printed', built.listeningMs !== undefined ? ms(built.listeningMs) : '—'],
-              ['compiled server (dist/), default preload', 'first Graphviz SVG answered', built.firstGraphvizMs !== undefined ? ms(built.firstGraphvizMs) : built.error ?? '—'],
+              [
+                'compiled server (dist/), default preload',
+                'first Graphviz SVG answered',
+                built.firstGraphvizMs !== undefined ? ms(built.firstGraphvizMs) : (built.error ?? '—'),
+              ],
             ]
           : []),
         ['STUDIO_PRELOAD=all', '"listening on" printed', b.listeningMs !== undefined ? ms(b.listeningMs) : '—'],
@@ -718,15 +787,27 @@ function renderReport(run: RunContext, a: PhaseA, built: BuiltStartup | undefine
     table(
       ['server', 'peak RSS sum', 'RSS by process kind at the peak', 'peak PSS sum', 'samples'],
       [
-        ['default preload, mixed load without Mermaid', mbText(a.memory?.peakRss.rssBytes), kinds(a.memory?.peakRss), mbText(a.memory?.peakPss), String(a.memory?.samples ?? 0)],
-        ['STUDIO_PRELOAD=all, every engine warm, all renders + concurrency above', mbText(b.memory?.peakRss.rssBytes), kinds(b.memory?.peakRss), mbText(b.memory?.peakPss), String(b.memory?.samples ?? 0)],
+        [
+          'default preload, mixed load without Mermaid',
+          mbText(a.memory?.peakRss.rssBytes),
+          kinds(a.memory?.peakRss),
+          mbText(a.memory?.peakPss),
+          String(a.memory?.samples ?? 0),
+        ],
+        [
+          'STUDIO_PRELOAD=all, every engine warm, all renders + concurrency above',
+          mbText(b.memory?.peakRss.rssBytes),
+          kinds(b.memory?.peakRss),
+          mbText(b.memory?.peakPss),
+          String(b.memory?.samples ?? 0),
+        ],
       ],
     ),
   );
   if (b.finalSample)
     parts.push(
       `At the end of the load (all engines warm): RSS sum ${mbText(b.finalSample.rssBytes)}, PSS sum ${mbText(b.finalSample.pssBytes)}, ${b.finalSample.processes} processes (RSS: ${kinds(b.finalSample)}; PSS: ${pssKinds(b.finalSample)}). ` +
-        'RSS counts pages shared between Chromium\'s processes once per process; PSS splits them, so it is the fairer total.',
+        "RSS counts pages shared between Chromium's processes once per process; PSS splits them, so it is the fairer total.",
     );
 
   parts.push('### Concurrency (parallel clients, SVG, bounded run)');
@@ -806,7 +887,17 @@ function historyRow(run: RunContext, b: PhaseB, cold: ColdRow[], alone: AloneRow
 }
 
 function historySection(row: string[]): string {
-  const header = ['run (UTC)', 'commit', 'kind', '`dot -Tsvg` ms (machine yardstick)', 'Graphviz alone / HTTP ms', 'PlantUML HTTP ms', 'Mermaid alone / HTTP ms', 'peak PSS', 'targets met'];
+  const header = [
+    'run (UTC)',
+    'commit',
+    'kind',
+    '`dot -Tsvg` ms (machine yardstick)',
+    'Graphviz alone / HTTP ms',
+    'PlantUML HTTP ms',
+    'Mermaid alone / HTTP ms',
+    'peak PSS',
+    'targets met',
+  ];
   const rows = [table(header, [row]).split('\n')[2]!, ...readSectionRows(DOCS_FILE, HISTORY)].slice(0, HISTORY_ROWS);
   return [
     '### Run history (server benchmark)',
@@ -825,7 +916,8 @@ async function main(): Promise<void> {
     if (!existsSync(file)) log(`warning: ${what} not found at ${file}; its rows will show an error`);
   }
   const facts = machineFacts(REPO_ROOT, CHROMIUM);
-  const waitedS = WAIT_QUIET_S > 0 ? await waitForQuiet(facts.cpus * 0.75, WAIT_QUIET_S, (l) => log(`waiting for a quieter machine (load ${l.toFixed(2)})`)) : 0;
+  const waitedS =
+    WAIT_QUIET_S > 0 ? await waitForQuiet(facts.cpus * 0.75, WAIT_QUIET_S, (l) => log(`waiting for a quieter machine (load ${l.toFixed(2)})`)) : 0;
   const loadBefore = loadAverage();
   const a = await phaseDefaultPreload();
   const built = await phaseBuiltStartup();

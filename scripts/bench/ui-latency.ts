@@ -27,8 +27,22 @@ const EDITS = Math.max(20, Number(args[args.indexOf('--edits') + 1]) || 25);
 const WRITE = args.includes('--write');
 
 const CASES: { type: string; label: string; source: string; marker: string; editLine: number; budgetOverDebounceMs: number }[] = [
-  { type: 'graphviz', label: 'Graphviz', source: 'digraph G {\n  Editor -> Server;\n  Server -> Engine;\n  Engine -> N\n}', marker: 'Editor', editLine: 4, budgetOverDebounceMs: 40 },
-  { type: 'plantuml', label: 'PlantUML', source: '@startuml\nAlice -> Bob: hello\nBob --> Alice: N\n@enduml', marker: 'hello', editLine: 3, budgetOverDebounceMs: 40 },
+  {
+    type: 'graphviz',
+    label: 'Graphviz',
+    source: 'digraph G {\n  Editor -> Server;\n  Server -> Engine;\n  Engine -> N\n}',
+    marker: 'Editor',
+    editLine: 4,
+    budgetOverDebounceMs: 40,
+  },
+  {
+    type: 'plantuml',
+    label: 'PlantUML',
+    source: '@startuml\nAlice -> Bob: hello\nBob --> Alice: N\n@enduml',
+    marker: 'hello',
+    editLine: 3,
+    budgetOverDebounceMs: 40,
+  },
   { type: 'mermaid', label: 'Mermaid', source: 'graph TD\n  A[Editor] --> B[Server]\n  B --> N', marker: 'Editor', editLine: 3, budgetOverDebounceMs: 120 },
 ];
 
@@ -62,7 +76,10 @@ function bundleRows(): string[] {
   return [
     '| chunk | loaded | raw | gzip |',
     '|---|---|---:|---:|',
-    ...rows.map((r) => `| \`${r.name.replace(/-[A-Za-z0-9_-]{8}(?=\.)/, '')}\` | ${r.initial ? 'at start' : 'lazily'} | ${(r.raw / 1024).toFixed(1)} KiB | ${(r.gzip / 1024).toFixed(1)} KiB |`),
+    ...rows.map(
+      (r) =>
+        `| \`${r.name.replace(/-[A-Za-z0-9_-]{8}(?=\.)/, '')}\` | ${r.initial ? 'at start' : 'lazily'} | ${(r.raw / 1024).toFixed(1)} KiB | ${(r.gzip / 1024).toFixed(1)} KiB |`,
+    ),
     `| **total loaded at start** | | | **${(initial / 1024).toFixed(1)} KiB** |`,
     `| **total** | | | **${(total / 1024).toFixed(1)} KiB** |`,
   ];
@@ -120,7 +137,10 @@ async function editLatency(page: Page, editLine: number): Promise<{ samples: num
       { capture: true },
     );
   });
-  await page.locator('.cm-line').nth(editLine - 1).click();
+  await page
+    .locator('.cm-line')
+    .nth(editLine - 1)
+    .click();
   await page.keyboard.press('End');
   const samples: number[] = [];
   const overDebounce: number[] = [];
@@ -129,20 +149,24 @@ async function editLatency(page: Page, editLine: number): Promise<{ samples: num
   for (let i = 0; i < EDITS + WARM_EDITS; i++) {
     const delay = await page.evaluate(() => (window as unknown as { krokiStudio: { effectiveDebounceMs(): number } }).krokiStudio.effectiveDebounceMs());
     await page.keyboard.press(`Digit${i % 10}`);
-    const handle = await page.waitForFunction(
-      () => {
-        const b = (window as unknown as { __bench: { key: number; paint: number } }).__bench;
-        return b.paint > b.key ? b.paint - b.key : 0;
-      },
-      undefined,
-      { timeout: 20_000, polling: 5 },
-    ).catch(async (error: Error) => {
-      await page.screenshot({ path: path.join(ROOT, 'test-results', 'bench-edit-timeout.png') });
-      throw new Error(`edit ${i}: no new picture within 20 s (${error.message})`);
-    });
+    const handle = await page
+      .waitForFunction(
+        () => {
+          const b = (window as unknown as { __bench: { key: number; paint: number } }).__bench;
+          return b.paint > b.key ? b.paint - b.key : 0;
+        },
+        undefined,
+        { timeout: 20_000, polling: 5 },
+      )
+      .catch(async (error: Error) => {
+        await page.screenshot({ path: path.join(ROOT, 'test-results', 'bench-edit-timeout.png') });
+        throw new Error(`edit ${i}: no new picture within 20 s (${error.message})`);
+      });
     const sample = (await handle.jsonValue()) as number;
     if (i >= WARM_EDITS) {
-      requests.push(await page.evaluate(() => (window as unknown as { krokiStudio: { lastRequestMs(): number | null } }).krokiStudio.lastRequestMs() ?? Number.NaN));
+      requests.push(
+        await page.evaluate(() => (window as unknown as { krokiStudio: { lastRequestMs(): number | null } }).krokiStudio.lastRequestMs() ?? Number.NaN),
+      );
       samples.push(sample);
       overDebounce.push(sample - delay);
       debounce.push(delay);
@@ -190,7 +214,9 @@ async function main(): Promise<void> {
       await page.keyboard.press('Control+A');
       await page.keyboard.insertText(c.source);
       await page
-        .waitForFunction((m) => (window as unknown as { krokiStudio: { previewSvg(): string | null } }).krokiStudio.previewSvg()?.includes(m), c.marker, { timeout: 30_000 })
+        .waitForFunction((m) => (window as unknown as { krokiStudio: { previewSvg(): string | null } }).krokiStudio.previewSvg()?.includes(m), c.marker, {
+          timeout: 30_000,
+        })
         .catch(async (error: Error) => {
           await page.screenshot({ path: path.join(ROOT, 'test-results', `bench-${c.type}-failed.png`) });
           throw error;
@@ -207,7 +233,10 @@ async function main(): Promise<void> {
     lines.push(
       '# Web UI benchmarks',
       '',
-      `Measured ${new Date().toISOString().slice(0, 10)} on ${os.cpus().length} CPU cores (${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}), Node ${process.version}, headless system Chromium, real server with real engines, warm: the preloaded engines started and their background warm-up finished (${warmUpSeconds.toFixed(0)} s after start), and each engine rendered once before measuring. Load average at the end of the run: ${os.loadavg().map((l) => l.toFixed(1)).join(' / ')} (the machine is shared; higher load means noisier numbers).`,
+      `Measured ${new Date().toISOString().slice(0, 10)} on ${os.cpus().length} CPU cores (${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}), Node ${process.version}, headless system Chromium, real server with real engines, warm: the preloaded engines started and their background warm-up finished (${warmUpSeconds.toFixed(0)} s after start), and each engine rendered once before measuring. Load average at the end of the run: ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' / ')} (the machine is shared; higher load means noisier numbers).`,
       '',
       'Command: `npm run bench:ui`',
       '',

@@ -1,8 +1,7 @@
 /** Error bodies in the four shapes Kroki negotiates: text, JSON, HTML and an SVG/PNG image. */
 import type { ErrorBody } from './types.js';
 
-const escapeXml = (s: string) =>
-  s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
+const escapeXml = (s: string) => s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
 
 export function errorText(code: number, message: string): string {
   return `Error ${code}: ${message}`;

@@ -34,12 +34,7 @@ function resolve(err: FastifyError | StudioError | Error, showDetails: boolean, 
   return { status, message: showDetails ? fe.message : 'Internal Server Error', headers: {} };
 }
 
-export async function sendError(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  r: Resolved,
-  converter: SvgConverter | null,
-): Promise<FastifyReply> {
+export async function sendError(request: FastifyRequest, reply: FastifyReply, r: Resolved, converter: SvgConverter | null): Promise<FastifyReply> {
   reply.code(r.status).headers(r.headers);
   switch (errorMediaFor(request.headers.accept)) {
     case 'json':

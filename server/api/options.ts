@@ -10,11 +10,7 @@ const RESERVED_QUERY = new Set(['output_format', 'source_encoded']);
 const MAX_OPTIONS = 64;
 const MAX_VALUE_LENGTH = 1024;
 
-export function mergeOptions(
-  query: Record<string, unknown>,
-  headers: Record<string, string | string[] | undefined>,
-  json?: unknown,
-): Record<string, string> {
+export function mergeOptions(query: Record<string, unknown>, headers: Record<string, string | string[] | undefined>, json?: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   const put = (key: string, value: unknown) => {
     if (value === undefined || value === null) return;

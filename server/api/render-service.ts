@@ -54,9 +54,7 @@ export class RenderService {
     if (!shared) {
       const controller = new AbortController();
       const entry = { result: this.renderUncached({ ...req, signal: controller.signal }), controller, waiters: 0 };
-      entry.result
-        .finally(() => this.inflight.delete(key))
-        .catch(() => {}); // the waiters see the rejection; this chain only cleans up
+      entry.result.finally(() => this.inflight.delete(key)).catch(() => {}); // the waiters see the rejection; this chain only cleans up
       this.inflight.set(key, entry);
       shared = entry;
     }

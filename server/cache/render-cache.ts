@@ -15,7 +15,10 @@ export function renderKey(type: string, format: OutputFormat, options: Record<st
   const opts = Object.keys(options)
     .sort()
     .map((k) => [k, options[k]]);
-  return createHash('sha256').update(JSON.stringify([type, format, opts, safeMode, source])).digest('base64url').slice(0, 32);
+  return createHash('sha256')
+    .update(JSON.stringify([type, format, opts, safeMode, source]))
+    .digest('base64url')
+    .slice(0, 32);
 }
 
 export class RenderCache {

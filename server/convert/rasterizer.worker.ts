@@ -73,9 +73,7 @@ function rasterize(req: RasterizeRequest): Uint8Array {
   const width = Math.ceil(resvg.width * req.scale);
   const height = Math.ceil(resvg.height * req.scale);
   if (width * height > req.maxPixels)
-    throw new BadRequestError(
-      `The image would be ${width}×${height} pixels, more than the limit of ${req.maxPixels} pixels. Use a smaller scale.`,
-    );
+    throw new BadRequestError(`The image would be ${width}×${height} pixels, more than the limit of ${req.maxPixels} pixels. Use a smaller scale.`);
   const image = resvg.render();
   if (req.format === 'png') return image.asPng();
   return encodeJpeg(image.pixels, image.width, image.height, req.quality);

@@ -46,7 +46,14 @@ export function workerEngine(ctx: EngineContext, spec: WorkerEngineSpec): Worker
   });
   let warming: Promise<void> | null = null;
   const warmUp = async ({ source, renders }: { source: string; renders: number }) => {
-    const input: RenderInput = { type: spec.types[0]!, source, format: 'svg', options: {}, safeMode: ctx.config.safeMode, signal: new AbortController().signal };
+    const input: RenderInput = {
+      type: spec.types[0]!,
+      source,
+      format: 'svg',
+      options: {},
+      safeMode: ctx.config.safeMode,
+      signal: new AbortController().signal,
+    };
     for (let i = 0; i < renders; i++) {
       if (!(await ctx.activity.waitQuiet(() => host.state() === 'ready'))) return;
       try {
@@ -86,12 +93,7 @@ export function workerEngine(ctx: EngineContext, spec: WorkerEngineSpec): Worker
 }
 
 /** An engine's SVG in the requested format: PNG/JPEG through the rasteriser, PDF through the browser. */
-export async function svgAs(
-  ctx: EngineContext,
-  svg: string,
-  format: OutputFormat,
-  opts: { signal: AbortSignal; scale?: number },
-): Promise<Buffer> {
+export async function svgAs(ctx: EngineContext, svg: string, format: OutputFormat, opts: { signal: AbortSignal; scale?: number }): Promise<Buffer> {
   const convertOpts = { signal: opts.signal, ...(opts.scale !== undefined ? { scale: opts.scale } : {}) };
   switch (format) {
     case 'svg':
@@ -141,11 +143,7 @@ export function vegaFamilyEngine(ctx: EngineContext, lite: boolean): WorkerEngin
     worker: new URL('../runtimes/workers/vega.worker.js', import.meta.url),
     version: () => version,
     async render(host, input) {
-      const svg = await host.call<string>(
-        'render',
-        { source: input.source, lite, unsafe: input.safeMode === 'unsafe' },
-        { signal: input.signal },
-      );
+      const svg = await host.call<string>('render', { source: input.source, lite, unsafe: input.safeMode === 'unsafe' }, { signal: input.signal });
       return svgAs(ctx, svg, input.format, { signal: input.signal });
     },
   });

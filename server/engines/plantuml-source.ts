@@ -195,9 +195,31 @@ export function withDelimiters(source: string, kind: string = 'uml', startArgs =
 
 /** Stdlib folders Kroki allows in safe/secure mode; `*` = any folder with that prefix. */
 const STDLIB_ALLOWED = [
-  'aws', 'awslib', 'awslib10', 'awslib14', 'azure', 'archimate', 'bootstrap*', 'c4', 'classy', 'classy-c4',
-  'cloudinsight', 'cloudogu', 'domainstory', 'edgy', 'eip', 'elastic', 'gcp', 'k8s', 'kubernetes', 'logos',
-  'material*', 'office', 'osa', 'osa2', 'tupadr3',
+  'aws',
+  'awslib',
+  'awslib10',
+  'awslib14',
+  'azure',
+  'archimate',
+  'bootstrap*',
+  'c4',
+  'classy',
+  'classy-c4',
+  'cloudinsight',
+  'cloudogu',
+  'domainstory',
+  'edgy',
+  'eip',
+  'elastic',
+  'gcp',
+  'k8s',
+  'kubernetes',
+  'logos',
+  'material*',
+  'office',
+  'osa',
+  'osa2',
+  'tupadr3',
 ] as const;
 
 /** C4-PlantUML file names (as found in URLs) and the bundled stdlib file that replaces them. */

@@ -71,7 +71,12 @@ export function createPlantumlEngine(ctx: EngineContext, jvmOptions: JvmEngineOp
   const worker: JvmWorker = sharedJvmWorker(ctx, jvmOptions);
   const id = 'plantuml';
 
-  async function renderPlantuml(prepared: PreparedSource, format: 'png' | 'svg' | 'pdf' | 'txt' | 'utxt', input: RenderInput, config: string[]): Promise<Buffer> {
+  async function renderPlantuml(
+    prepared: PreparedSource,
+    format: 'png' | 'svg' | 'pdf' | 'txt' | 'utxt',
+    input: RenderInput,
+    config: string[],
+  ): Promise<Buffer> {
     const result = await worker.render({
       format,
       source: prepared.text,

@@ -16,18 +16,14 @@
  * memo and every page are dropped, in-flight work rejects with EngineCrashedError, the
  * restart is counted, and the next caller relaunches.
  */
-import { accessSync, constants as fsConstants, readFileSync } from "node:fs";
+import { accessSync, constants as fsConstants, readFileSync } from 'node:fs';
 // Types only: playwright-core itself is loaded on first launch, because importing it
 // costs 0.3-2 s and the server must answer Graphviz within a second of starting.
-import type { Browser, BrowserContext, Page, Route } from "playwright-core";
-import type { Logger } from "pino";
-import type { EngineState } from "../api/types.js";
-import type { StudioConfig } from "../config.js";
-import {
-  EngineCrashedError,
-  EngineUnavailableError,
-  StudioError,
-} from "../errors.js";
+import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
+import type { Logger } from 'pino';
+import type { EngineState } from '../api/types.js';
+import type { StudioConfig } from '../config.js';
+import { EngineCrashedError, EngineUnavailableError, StudioError } from '../errors.js';
 
 export interface BrowserPoolOptions {
   config: StudioConfig;
@@ -76,21 +72,21 @@ export interface BrowserPoolStats {
 export type PageAsset = string | (() => Buffer);
 
 /** Pages load their own files from this origin; no real host ever answers it. */
-export const ASSET_ORIGIN = "http://studio-assets.invalid";
+export const ASSET_ORIGIN = 'http://studio-assets.invalid';
 
 const LAUNCH_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-  "--disable-dev-shm-usage", // containers often have a 64 MB /dev/shm
-  "--disable-domain-reliability",
-  "--no-pings",
-  "--dns-prefetch-disable",
-  "--hide-scrollbars",
-  "--mute-audio",
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-dev-shm-usage', // containers often have a 64 MB /dev/shm
+  '--disable-domain-reliability',
+  '--no-pings',
+  '--dns-prefetch-disable',
+  '--hide-scrollbars',
+  '--mute-audio',
   // Chromium keeps only the last --disable-features, so this one repeats the list
   // playwright-core passes (1.65; browser-flags.int.test.ts fails when it grows) and adds
   // ours: Local Network Access checks would stop pages reaching loopback/intranet hosts
@@ -99,13 +95,13 @@ const LAUNCH_ARGS = [
   // process is kept ready (~20 MB, never used); the address bar's popup, a WebUI page that
   // headless Chromium still preloads in a renderer of its own (~80 MB PSS), is not built.
   `--disable-features=${[
-    ...["AvoidUnnecessaryBeforeUnloadCheckSync", "DestroyProfileOnBrowserClose", "HttpsUpgrades", "HttpsFirstBalancedModeAutoEnable", "LensOverlay"],
-    ...["MediaRouter", "PaintHolding", "ThirdPartyStoragePartitioning", "AvoidCorsURLLoaderRestartOnRedirect", "TcpPortRandomizationWin"],
-    ...["OptimizationHints", "NetworkTimeServiceQuerying", "AimEnabled", "PreconnectToSearch"],
-    ...["msForceBrowserSignIn", "msEdgeUpdateLaunchServicesPreferredVersion"],
-    ...["LocalNetworkAccessChecks", "LocalNetworkAccessChecksWebSockets", "SpareRendererForSitePerProcess"],
-    ...["WebUIOmniboxPopup", "WebUIOmniboxAimPopup"],
-  ].join(",")}`,
+    ...['AvoidUnnecessaryBeforeUnloadCheckSync', 'DestroyProfileOnBrowserClose', 'HttpsUpgrades', 'HttpsFirstBalancedModeAutoEnable', 'LensOverlay'],
+    ...['MediaRouter', 'PaintHolding', 'ThirdPartyStoragePartitioning', 'AvoidCorsURLLoaderRestartOnRedirect', 'TcpPortRandomizationWin'],
+    ...['OptimizationHints', 'NetworkTimeServiceQuerying', 'AimEnabled', 'PreconnectToSearch'],
+    ...['msForceBrowserSignIn', 'msEdgeUpdateLaunchServicesPreferredVersion'],
+    ...['LocalNetworkAccessChecks', 'LocalNetworkAccessChecksWebSockets', 'SpareRendererForSitePerProcess'],
+    ...['WebUIOmniboxPopup', 'WebUIOmniboxAimPopup'],
+  ].join(',')}`,
 ];
 const LAUNCH_TIMEOUT_MS = 30_000;
 /** Bound for warm-up work that no request signal covers. */
@@ -158,7 +154,7 @@ export class BrowserPool {
   private sessionCount = 0;
   /** Bumped whenever a browser is dropped; page counts taken before it are void. */
   private epoch = 0;
-  private currentState: EngineState = "idle";
+  private currentState: EngineState = 'idle';
   private lastVersion: string | null = null;
   private restartCount = 0;
   private readonly kinds = new Map<string, KindState>();
@@ -179,8 +175,7 @@ export class BrowserPool {
     if (!exe)
       return {
         ok: false,
-        reason:
-          "No Chromium found. Install chromium or set STUDIO_CHROMIUM_PATH.",
+        reason: 'No Chromium found. Install chromium or set STUDIO_CHROMIUM_PATH.',
       };
     try {
       accessSync(exe, fsConstants.X_OK);
@@ -204,7 +199,7 @@ export class BrowserPool {
   }
 
   stats(): BrowserPoolStats {
-    const kinds: BrowserPoolStats["kinds"] = {};
+    const kinds: BrowserPoolStats['kinds'] = {};
     for (const [id, ks] of this.kinds)
       kinds[id] = {
         open: ks.open,
@@ -230,21 +225,9 @@ export class BrowserPool {
     const ks = this.register(kind);
     if (ks.open > 0) return;
     const deadline = new AbortController();
-    const timer = setTimeout(
-      () =>
-        deadline.abort(
-          new EngineUnavailableError(
-            `Warming the ${kind.id} page took over ${WARM_TIMEOUT_MS} ms.`,
-          ),
-        ),
-      WARM_TIMEOUT_MS,
-    );
+    const timer = setTimeout(() => deadline.abort(new EngineUnavailableError(`Warming the ${kind.id} page took over ${WARM_TIMEOUT_MS} ms.`)), WARM_TIMEOUT_MS);
     try {
-      await this.withPage(
-        kind,
-        { signal: deadline.signal },
-        async () => undefined,
-      );
+      await this.withPage(kind, { signal: deadline.signal }, async () => undefined);
     } finally {
       clearTimeout(timer);
     }
@@ -255,11 +238,7 @@ export class BrowserPool {
    * syntax error) leaves the page reusable; any other failure, an abort or a crash
    * closes it. Rejects with `signal.reason` when the signal aborts first.
    */
-  async withPage<T>(
-    kind: PageKind,
-    opts: WithPageOptions,
-    work: (page: Page) => Promise<T>,
-  ): Promise<T> {
+  async withPage<T>(kind: PageKind, opts: WithPageOptions, work: (page: Page) => Promise<T>): Promise<T> {
     const { signal } = opts;
     signal.throwIfAborted();
     const ks = this.register(kind);
@@ -269,19 +248,13 @@ export class BrowserPool {
     let reusable = false;
     try {
       signal.throwIfAborted();
-      const result = await settleFirst(work(lease.page), signal, [
-        lease.session.lost,
-        lease.crashed,
-      ]);
+      const result = await settleFirst(work(lease.page), signal, [lease.session.lost, lease.crashed]);
       reusable = true;
       return result;
     } catch (err) {
       reusable = err instanceof StudioError && !signal.aborted && !lease.broken;
       if (lease.broken && !(err instanceof StudioError) && !signal.aborted)
-        throw new EngineCrashedError(
-          "The browser page crashed during the render; it is replaced for the next render.",
-          { cause: err },
-        );
+        throw new EngineCrashedError('The browser page crashed during the render; it is replaced for the next render.', { cause: err });
       throw err;
     } finally {
       lease.allowNetwork = false;
@@ -293,7 +266,7 @@ export class BrowserPool {
   async stop(): Promise<void> {
     const launching = this.launching;
     this.launching = null;
-    const stopped = new EngineUnavailableError("The browser was stopped.");
+    const stopped = new EngineUnavailableError('The browser was stopped.');
     for (const ks of this.kinds.values()) {
       for (const w of ks.waiters.splice(0)) w.reject(stopped);
     }
@@ -306,7 +279,7 @@ export class BrowserPool {
         killProcessGroup(session.pid);
       }
     }
-    this.currentState = "stopped";
+    this.currentState = 'stopped';
   }
 
   // ---- browser lifecycle ----
@@ -324,14 +297,14 @@ export class BrowserPool {
   private async launch(): Promise<Session> {
     const avail = this.available();
     if (!avail.ok) {
-      this.currentState = "failed";
+      this.currentState = 'failed';
       throw new EngineUnavailableError(avail.reason);
     }
-    this.currentState = "starting";
+    this.currentState = 'starting';
     const started = Date.now();
     let browser: Browser;
     try {
-      const { chromium } = await import("playwright-core");
+      const { chromium } = await import('playwright-core');
       browser = await chromium.launch({
         executablePath: this.config.chromiumPath!,
         headless: true,
@@ -339,12 +312,9 @@ export class BrowserPool {
         timeout: LAUNCH_TIMEOUT_MS,
       });
     } catch (err) {
-      this.currentState = "failed";
-      this.logger.error({ err }, "chromium failed to launch");
-      throw new EngineUnavailableError(
-        `Chromium failed to start: ${firstLine(err)}`,
-        { cause: err },
-      );
+      this.currentState = 'failed';
+      this.logger.error({ err }, 'chromium failed to launch');
+      throw new EngineUnavailableError(`Chromium failed to start: ${firstLine(err)}`, { cause: err });
     }
     const pid = await browserPid(browser);
     const session: Session = {
@@ -355,34 +325,23 @@ export class BrowserPool {
       lost: new Tripwire(),
       intentionalClose: false,
     };
-    browser.on("disconnected", () => this.onDisconnected(session));
+    browser.on('disconnected', () => this.onDisconnected(session));
     this.session = session;
     this.lastVersion = session.version;
-    this.currentState = "ready";
-    this.logger.info(
-      { pid, version: session.version, ms: Date.now() - started },
-      "chromium launched",
-    );
+    this.currentState = 'ready';
+    this.logger.info({ pid, version: session.version, ms: Date.now() - started }, 'chromium launched');
     return session;
   }
 
   private onDisconnected(session: Session): void {
     if (session.intentionalClose || this.session !== session) return;
     this.restartCount++;
-    this.logger.warn(
-      { pid: session.pid },
-      "chromium exited unexpectedly; it relaunches on the next render",
-    );
-    this.dropSession(
-      session,
-      new EngineCrashedError(
-        "The browser crashed during the render; it restarts for the next render.",
-      ),
-    );
+    this.logger.warn({ pid: session.pid }, 'chromium exited unexpectedly; it relaunches on the next render');
+    this.dropSession(session, new EngineCrashedError('The browser crashed during the render; it restarts for the next render.'));
     if (this.launching) this.launching = null;
-    this.currentState = "idle";
+    this.currentState = 'idle';
     killProcessGroup(session.pid);
-    this.onRestart("browser");
+    this.onRestart('browser');
   }
 
   /** Forget a session: fail its in-flight work, drop its pages, let waiters start afresh. */
@@ -445,10 +404,7 @@ export class BrowserPool {
     }
   }
 
-  private waitForPage(
-    ks: KindState,
-    signal: AbortSignal,
-  ): Promise<Lease | null> {
+  private waitForPage(ks: KindState, signal: AbortSignal): Promise<Lease | null> {
     return new Promise<Lease | null>((resolve, reject) => {
       const onAbort = () => {
         const i = ks.waiters.indexOf(waiter);
@@ -457,16 +413,16 @@ export class BrowserPool {
       };
       const waiter: Waiter = {
         resolve: (lease) => {
-          signal.removeEventListener("abort", onAbort);
+          signal.removeEventListener('abort', onAbort);
           resolve(lease);
         },
         reject: (err) => {
-          signal.removeEventListener("abort", onAbort);
+          signal.removeEventListener('abort', onAbort);
           reject(err);
         },
       };
       ks.waiters.push(waiter);
-      signal.addEventListener("abort", onAbort, { once: true });
+      signal.addEventListener('abort', onAbort, { once: true });
     });
   }
 
@@ -483,10 +439,7 @@ export class BrowserPool {
       void closeLease(lease); // its browser is gone; counts were reset with the session
       return;
     }
-    const keep =
-      reusable &&
-      !lease.broken &&
-      lease.uses < (ks.kind.maxUses ?? Number.POSITIVE_INFINITY);
+    const keep = reusable && !lease.broken && lease.uses < (ks.kind.maxUses ?? Number.POSITIVE_INFINITY);
     if (keep) {
       if (!this.wakeOne(ks, lease)) ks.idle.push(lease);
       return;
@@ -496,15 +449,12 @@ export class BrowserPool {
     this.wakeOne(ks, null);
   }
 
-  private async createLease(
-    kind: PageKind,
-    signal: AbortSignal,
-  ): Promise<Lease> {
+  private async createLease(kind: PageKind, signal: AbortSignal): Promise<Lease> {
     const build = (async (): Promise<Lease> => {
       const session = await this.ensureBrowser();
       const context = await session.browser.newContext({
         javaScriptEnabled: kind.javaScript,
-        serviceWorkers: "block",
+        serviceWorkers: 'block',
         viewport: DEFAULT_VIEWPORT,
         deviceScaleFactor: 1,
         acceptDownloads: false,
@@ -520,26 +470,18 @@ export class BrowserPool {
         crashed: new Tripwire(),
       };
       try {
-        await context.route("**/*", (route) => this.routeRequest(lease, route));
+        await context.route('**/*', (route) => this.routeRequest(lease, route));
         await context.routeWebSocket(/.*/, (ws) => {
           if (lease.allowNetwork) ws.connectToServer();
-          else
-            void ws
-              .close({ code: 1008, reason: "network blocked" })
-              .catch(noop);
+          else void ws.close({ code: 1008, reason: 'network blocked' }).catch(noop);
         });
         const page = await context.newPage();
         (lease as { page: Page }).page = page;
-        page.on("crash", () => {
+        page.on('crash', () => {
           lease.broken = true;
-          lease.crashed.trip(
-            new EngineCrashedError(
-              "The browser page crashed during the render; it is replaced for the next render.",
-            ),
-          );
+          lease.crashed.trip(new EngineCrashedError('The browser page crashed during the render; it is replaced for the next render.'));
         });
-        if (kind.entry)
-          await page.goto(ASSET_ORIGIN + kind.entry, { waitUntil: "load" });
+        if (kind.entry) await page.goto(ASSET_ORIGIN + kind.entry, { waitUntil: 'load' });
         if (kind.prepare) await kind.prepare(page);
         return lease;
       } catch (err) {
@@ -548,19 +490,12 @@ export class BrowserPool {
       }
     })();
     try {
-      return await settleFirst(
-        build,
-        signal,
-        this.session ? [this.session.lost] : [],
-      );
+      return await settleFirst(build, signal, this.session ? [this.session.lost] : []);
     } catch (err) {
       // The caller gave up (or the browser died): close the page whenever it appears.
       build.then(closeLease, noop);
       if (err instanceof StudioError || signal.aborted) throw err;
-      throw new EngineUnavailableError(
-        `Could not open a ${kind.id} page in the browser: ${firstLine(err)}`,
-        { cause: err },
-      );
+      throw new EngineUnavailableError(`Could not open a ${kind.id} page in the browser: ${firstLine(err)}`, { cause: err });
     }
   }
 
@@ -570,8 +505,7 @@ export class BrowserPool {
       if (url.startsWith(`${ASSET_ORIGIN}/`)) {
         const pathname = new URL(url).pathname;
         const asset = lease.kind.assets?.[pathname];
-        if (!asset)
-          return await route.fulfill({ status: 404, body: "not found" });
+        if (!asset) return await route.fulfill({ status: 404, body: 'not found' });
         return await route.fulfill({
           status: 200,
           contentType: contentTypeOf(pathname),
@@ -579,7 +513,7 @@ export class BrowserPool {
         });
       }
       if (lease.allowNetwork) return await route.continue();
-      return await route.abort("blockedbyclient");
+      return await route.abort('blockedbyclient');
     } catch {
       // The page may close while a request is pending; nothing left to answer.
     }
@@ -588,7 +522,7 @@ export class BrowserPool {
   private readAsset(asset: PageAsset): Buffer {
     let body = this.assetCache.get(asset);
     if (!body) {
-      body = typeof asset === "string" ? readFileSync(asset) : asset();
+      body = typeof asset === 'string' ? readFileSync(asset) : asset();
       this.assetCache.set(asset, body);
     }
     return body;
@@ -624,11 +558,7 @@ class Tripwire {
 }
 
 /** Settles with `work`, unless the signal aborts or a tripwire (browser/page lost) trips first. */
-function settleFirst<T>(
-  work: Promise<T>,
-  signal: AbortSignal,
-  tripwires: readonly Tripwire[],
-): Promise<T> {
+function settleFirst<T>(work: Promise<T>, signal: AbortSignal, tripwires: readonly Tripwire[]): Promise<T> {
   work.catch(noop); // a losing `work` may still reject later (e.g. when its page closes)
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<T>((resolve, reject) => {
@@ -636,14 +566,14 @@ function settleFirst<T>(
     let settled = false;
     const done = () => {
       settled = true;
-      signal.removeEventListener("abort", onAbort);
+      signal.removeEventListener('abort', onAbort);
       for (const u of unwatch) u();
     };
     const onAbort = () => {
       done();
       reject(signal.reason);
     };
-    signal.addEventListener("abort", onAbort, { once: true });
+    signal.addEventListener('abort', onAbort, { once: true });
     for (const t of tripwires) {
       if (settled) break; // an already-tripped wire rejected synchronously
       unwatch.push(
@@ -673,11 +603,11 @@ async function closeLease(lease: Lease): Promise<void> {
 async function browserPid(browser: Browser): Promise<number | null> {
   try {
     const cdp = await browser.newBrowserCDPSession();
-    const info = (await cdp.send("SystemInfo.getProcessInfo")) as {
+    const info = (await cdp.send('SystemInfo.getProcessInfo')) as {
       processInfo: { type: string; id: number }[];
     };
     await cdp.detach().catch(noop);
-    return info.processInfo.find((p) => p.type === "browser")?.id ?? null;
+    return info.processInfo.find((p) => p.type === 'browser')?.id ?? null;
   } catch {
     return null;
   }
@@ -688,25 +618,24 @@ async function browserPid(browser: Browser): Promise<number | null> {
  * is the browser pid: killing the group ends zygotes and renderers that outlived it.
  */
 function killProcessGroup(pid: number | null): void {
-  if (!pid || process.platform === "win32") return;
+  if (!pid || process.platform === 'win32') return;
   try {
-    process.kill(-pid, "SIGKILL");
+    process.kill(-pid, 'SIGKILL');
   } catch {
     // ESRCH: nothing left, which is the normal case after a clean close.
   }
 }
 
 function contentTypeOf(file: string): string {
-  if (file.endsWith(".html")) return "text/html; charset=utf-8";
-  if (file.endsWith(".js") || file.endsWith(".mjs"))
-    return "text/javascript; charset=utf-8";
-  if (file.endsWith(".css")) return "text/css; charset=utf-8";
-  if (file.endsWith(".json")) return "application/json";
-  if (file.endsWith(".woff2")) return "font/woff2";
-  return "application/octet-stream";
+  if (file.endsWith('.html')) return 'text/html; charset=utf-8';
+  if (file.endsWith('.js') || file.endsWith('.mjs')) return 'text/javascript; charset=utf-8';
+  if (file.endsWith('.css')) return 'text/css; charset=utf-8';
+  if (file.endsWith('.json')) return 'application/json';
+  if (file.endsWith('.woff2')) return 'font/woff2';
+  return 'application/octet-stream';
 }
 
 function firstLine(err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err);
-  return msg.split("\n")[0] ?? msg;
+  return msg.split('\n')[0] ?? msg;
 }

@@ -229,7 +229,11 @@ class FrameReader {
   }
 
   private notAFrame(): FrameError {
-    const text = Buffer.concat(this.chunks).subarray(0, 300).toString('utf8').replace(/[^\x20-\x7e]+/g, ' ').trim();
+    const text = Buffer.concat(this.chunks)
+      .subarray(0, 300)
+      .toString('utf8')
+      .replace(/[^\x20-\x7e]+/g, ' ')
+      .trim();
     return new FrameError(`text where a frame should be: "${text}"`);
   }
 
@@ -366,7 +370,10 @@ export class JvmWorker {
     if (!java) return { ok: false, reason: `Java was not found ("${this.config.javaPath}"); install a Java runtime (17+) or set STUDIO_JAVA_PATH.` };
     if (findCompiledClass(this.config.plantumlJar)) return { ok: true };
     if (existsSync(WORKER_SOURCE) && findJavac(java)) return { ok: true };
-    return { ok: false, reason: `The PlantUML worker class is missing (run "npm run build" with a JDK installed, so that dist/jvm/${WORKER_CLASS}.class exists).` };
+    return {
+      ok: false,
+      reason: `The PlantUML worker class is missing (run "npm run build" with a JDK installed, so that dist/jvm/${WORKER_CLASS}.class exists).`,
+    };
   }
 
   /** Engines register while they use the JVM; it stops when the last one lets go. */
@@ -397,7 +404,9 @@ export class JvmWorker {
     if (found) return found;
     const javac = findJavac(this.java());
     if (!existsSync(WORKER_SOURCE) || !javac) {
-      throw new EngineUnavailableError(`The PlantUML worker class is missing and cannot be compiled here (no javac or no ${WORKER_CLASS}.java); run "npm run build" with a JDK.`);
+      throw new EngineUnavailableError(
+        `The PlantUML worker class is missing and cannot be compiled here (no javac or no ${WORKER_CLASS}.java); run "npm run build" with a JDK.`,
+      );
     }
     if (!this.compiling) {
       this.compiling = (async () => {
@@ -509,7 +518,10 @@ export class JvmWorker {
     });
 
     child.stderr.on('data', (chunk: Buffer) => {
-      for (const line of chunk.toString('utf8').split('\n').filter((l) => l.trim())) {
+      for (const line of chunk
+        .toString('utf8')
+        .split('\n')
+        .filter((l) => l.trim())) {
         this.stderrTail.push(line);
         if (this.stderrTail.length > 20) this.stderrTail.shift();
         this.logger.debug({ jvm: line }, 'plantuml jvm stderr');
@@ -720,7 +732,13 @@ export function sharedJvmWorker(
 ): JvmWorker {
   let worker = shared.get(ctx);
   if (!worker) {
-    worker = new JvmWorker({ ...opts, config: ctx.config, logger: ctx.logger.child({ runtime: 'jvm' }), onRestart: (id) => ctx.onRestart(id), activity: ctx.activity });
+    worker = new JvmWorker({
+      ...opts,
+      config: ctx.config,
+      logger: ctx.logger.child({ runtime: 'jvm' }),
+      onRestart: (id) => ctx.onRestart(id),
+      activity: ctx.activity,
+    });
     shared.set(ctx, worker);
   }
   return worker;

@@ -18,13 +18,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { EngineState } from '../api/types.js';
-import {
-  BadRequestError,
-  DiagramSyntaxError,
-  EngineCrashedError,
-  EngineUnavailableError,
-  StudioError,
-} from '../errors.js';
+import { BadRequestError, DiagramSyntaxError, EngineCrashedError, EngineUnavailableError, StudioError } from '../errors.js';
 import type { WireError, WorkerMessage, WorkerRequest } from './workers/protocol.js';
 
 export interface WorkerHostOptions {
@@ -188,10 +182,7 @@ export class WorkerHost {
         if (this.readySlots() === 0 && this.slots.size === 0) for (const job of this.queue.splice(0)) this.settle(job, err);
         reject(err);
       };
-      const timer = setTimeout(
-        () => fail(new EngineUnavailableError(`The ${this.opts.id} engine did not start within ${startTimeout} ms.`)),
-        startTimeout,
-      );
+      const timer = setTimeout(() => fail(new EngineUnavailableError(`The ${this.opts.id} engine did not start within ${startTimeout} ms.`)), startTimeout);
 
       worker.on('message', (msg: WorkerMessage) => {
         if (msg.type === 'ready') {
@@ -229,7 +220,11 @@ export class WorkerHost {
     // inherit the parent's loader hooks, so register tsx inside the worker before importing.
     // tsx's CommonJS build resolves its hooks relative to the wrong base inside an eval
     // worker, so import its ES module build (same folder, .mjs).
-    const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+    const tsxApi = pathToFileURL(
+      createRequire(import.meta.url)
+        .resolve('tsx/esm/api')
+        .replace(/\.cjs$/, '.mjs'),
+    ).href;
     const code = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`;
     return { worker: new Worker(code, { ...common, eval: true }) };
   }
@@ -268,7 +263,10 @@ export class WorkerHost {
     const tooMany = this.opts.recycleAfter !== undefined && slot.served >= this.opts.recycleAfter;
     const tooBig = this.opts.recycleAboveRssGrowth !== undefined && msg.rss !== undefined && msg.rss - slot.rssAtStart > this.opts.recycleAboveRssGrowth;
     if (tooMany || tooBig) {
-      this.opts.logger.debug({ served: slot.served, rssGrowth: msg.rss === undefined ? undefined : msg.rss - slot.rssAtStart }, `recycling ${this.opts.id} worker`);
+      this.opts.logger.debug(
+        { served: slot.served, rssGrowth: msg.rss === undefined ? undefined : msg.rss - slot.rssAtStart },
+        `recycling ${this.opts.id} worker`,
+      );
       this.replace(slot);
     } else {
       this.dispatch();

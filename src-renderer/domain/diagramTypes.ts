@@ -3,18 +3,7 @@
  * the file extensions that imply it, and which editor language highlights it.
  * The server's /api/engines stays the authority on what can be rendered.
  */
-export type EditorLanguage =
-  | 'mermaid'
-  | 'plantuml'
-  | 'graphviz'
-  | 'd2'
-  | 'json'
-  | 'xml'
-  | 'yaml'
-  | 'latex'
-  | 'vhdl'
-  | 'clojure'
-  | 'plain';
+export type EditorLanguage = 'mermaid' | 'plantuml' | 'graphviz' | 'd2' | 'json' | 'xml' | 'yaml' | 'latex' | 'vhdl' | 'clojure' | 'plain';
 
 export interface DiagramTypeMeta {
   type: string;

@@ -64,8 +64,5 @@ const errorField = StateField.define<ErrorState>({
 });
 
 export function errorLineExtension(): Extension {
-  return [
-    errorField,
-    gutter({ class: 'cm-error-gutter', markers: (view) => view.state.field(errorField).markers }),
-  ];
+  return [errorField, gutter({ class: 'cm-error-gutter', markers: (view) => view.state.field(errorField).markers })];
 }

@@ -1,14 +1,6 @@
 import axios, { type AxiosInstance, isAxiosError, isCancel } from 'axios';
 import type { EnginesResponse, ErrorBody, HealthResponse, StudioConfigResponse } from '../../server/api/types';
-import {
-  DEFAULT_MAX_URI_LENGTH,
-  RenderAborted,
-  RenderError,
-  type RenderRequest,
-  type RenderResult,
-  type ServerInfo,
-  type StudioApi,
-} from './StudioApi';
+import { DEFAULT_MAX_URI_LENGTH, RenderAborted, RenderError, type RenderRequest, type RenderResult, type ServerInfo, type StudioApi } from './StudioApi';
 
 /** Reads Kroki's JSON error body; falls back to the text the server sent. */
 export function parseErrorBody(status: number, data: unknown): RenderError {
@@ -49,18 +41,14 @@ export class HttpStudioApi implements StudioApi {
   async render(request: RenderRequest): Promise<RenderResult> {
     const started = performance.now();
     try {
-      const response = await this.http.post<ArrayBuffer>(
-        `${encodeURIComponent(request.type)}/${request.format}`,
-        request.source,
-        {
-          params: request.options,
-          responseType: 'arraybuffer',
-          // The format is in the path; Accept only selects the shape of an error body.
-          headers: { 'Content-Type': 'text/plain; charset=utf-8', Accept: 'application/json' },
-          signal: request.signal,
-          transformRequest: [(data: unknown) => data],
-        },
-      );
+      const response = await this.http.post<ArrayBuffer>(`${encodeURIComponent(request.type)}/${request.format}`, request.source, {
+        params: request.options,
+        responseType: 'arraybuffer',
+        // The format is in the path; Accept only selects the shape of an error body.
+        headers: { 'Content-Type': 'text/plain; charset=utf-8', Accept: 'application/json' },
+        signal: request.signal,
+        transformRequest: [(data: unknown) => data],
+      });
       return {
         bytes: new Uint8Array(response.data),
         contentType: String(response.headers['content-type'] ?? ''),

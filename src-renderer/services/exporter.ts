@@ -51,7 +51,10 @@ export function svgSize(svgText: string): { width: number; height: number } {
   };
   let width = number(attr('width'));
   let height = number(attr('height'));
-  const viewBox = attr('viewBox')?.trim().split(/[\s,]+/).map(Number);
+  const viewBox = attr('viewBox')
+    ?.trim()
+    .split(/[\s,]+/)
+    .map(Number);
   if ((!width || !height) && viewBox && viewBox.length === 4) {
     width ||= viewBox[2]!;
     height ||= viewBox[3]!;

@@ -38,9 +38,7 @@ export async function pickFiles(useNative: boolean): Promise<OpenedFile[] | null
   if (useNative && picker) {
     try {
       const handles = await picker({ multiple: true });
-      return Promise.all(
-        handles.map(async (handle) => ({ ...(await readFile(await handle.getFile())), handle })),
-      );
+      return Promise.all(handles.map(async (handle) => ({ ...(await readFile(await handle.getFile())), handle })));
     } catch (error) {
       if (isAbort(error)) return null;
       throw error;

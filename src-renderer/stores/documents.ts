@@ -45,9 +45,7 @@ export const useDocumentsStore = defineStore('documents', () => {
   /** True once drafts were restored from a previous session (shown to the user). */
   const restoredDrafts = ref(documents.value.length > 0);
 
-  const active = computed<StudioDocument | null>(
-    () => documents.value.find((d) => d.id === activeId.value) ?? documents.value[0] ?? null,
-  );
+  const active = computed<StudioDocument | null>(() => documents.value.find((d) => d.id === activeId.value) ?? documents.value[0] ?? null);
 
   function isDirty(doc: StudioDocument): boolean {
     return doc.savedSource !== null ? doc.source !== doc.savedSource : doc.source.trim().length > 0;

@@ -37,9 +37,7 @@ export const useSettingsStore = defineStore('settings', () => {
   /** What the OS prefers; kept current by useTheme. */
   const systemPrefersDark = ref(false);
 
-  const resolvedTheme = computed<'light' | 'dark'>(() =>
-    theme.value === 'system' ? (systemPrefersDark.value ? 'dark' : 'light') : theme.value,
-  );
+  const resolvedTheme = computed<'light' | 'dark'>(() => (theme.value === 'system' ? (systemPrefersDark.value ? 'dark' : 'light') : theme.value));
 
   function toggleTheme(): void {
     theme.value = resolvedTheme.value === 'dark' ? 'light' : 'dark';

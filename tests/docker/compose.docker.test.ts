@@ -116,16 +116,21 @@ describe.skipIf(reason !== null)('docker-compose.yml stack', () => {
     const info = async (s: string) => (await containerOf(s)).inspect();
     const [mermaid, kroki, app] = await Promise.all([info('mermaid'), info('kroki'), info('app')]);
     const started = (i: typeof app) => Date.parse(i.State.StartedAt);
-    const firstHealthy = (i: typeof app) =>
-      Math.min(...(i.State.Health?.Log ?? []).filter((l) => l.ExitCode === 0).map((l) => Date.parse(l.End)));
+    const firstHealthy = (i: typeof app) => Math.min(...(i.State.Health?.Log ?? []).filter((l) => l.ExitCode === 0).map((l) => Date.parse(l.End)));
     expect(started(mermaid)).toBeLessThan(started(kroki));
     expect(started(kroki)).toBeLessThan(started(app));
     expect(firstHealthy(mermaid)).toBeLessThanOrEqual(started(kroki));
     expect(firstHealthy(kroki)).toBeLessThanOrEqual(started(app));
     // Only the app is published, and only on loopback.
-    const bindings = Object.values(app.NetworkSettings.Ports ?? {}).flat().filter(Boolean);
+    const bindings = Object.values(app.NetworkSettings.Ports ?? {})
+      .flat()
+      .filter(Boolean);
     expect(bindings.map((b) => b!.HostIp)).toEqual(['127.0.0.1']);
-    expect(Object.values(kroki.NetworkSettings.Ports ?? {}).flat().filter(Boolean)).toEqual([]);
+    expect(
+      Object.values(kroki.NetworkSettings.Ports ?? {})
+        .flat()
+        .filter(Boolean),
+    ).toEqual([]);
     expect(app.Config.Env).toContain(`STUDIO_SECRET=${env.STUDIO_SECRET}`);
   });
 

@@ -74,11 +74,7 @@ export interface HealthBody {
 }
 
 /** Polls /health until `want` (or any answer when want is undefined) or the deadline. */
-export async function waitForHealth(
-  url: string,
-  want: string | undefined,
-  timeoutMs: number,
-): Promise<{ status: number; body: HealthBody }> {
+export async function waitForHealth(url: string, want: string | undefined, timeoutMs: number): Promise<{ status: number; body: HealthBody }> {
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer yet';
   while (Date.now() < deadline) {
@@ -146,5 +142,12 @@ export function assertSvg(text: string): void {
 /** Removes every container left by an earlier, interrupted run. */
 export async function removeLeftovers(): Promise<void> {
   const stale = await docker.listContainers({ all: true, filters: { label: [TEST_LABEL] } });
-  await Promise.all(stale.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+  await Promise.all(
+    stale.map((c) =>
+      docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined),
+    ),
+  );
 }

@@ -54,7 +54,9 @@ describe('examples gallery', () => {
         failures.push(`${example.type} "${example.title}": SVG lacks "${word}"`);
       }
     }
-    console.info(`checked locally: ${local.join(', ')}; not checked (no local engine): ${[...new Set(EXAMPLES.map((e) => e.type))].filter((t) => !local.includes(t)).join(', ')}`);
+    console.info(
+      `checked locally: ${local.join(', ')}; not checked (no local engine): ${[...new Set(EXAMPLES.map((e) => e.type))].filter((t) => !local.includes(t)).join(', ')}`,
+    );
     expect(failures).toEqual([]);
   });
 });

@@ -125,9 +125,9 @@ describe('live preview', () => {
   it('switches type with the picker and loads a working example into an empty editor', async () => {
     const page = await open();
     requireLocal('plantuml');
-    const options = await page.locator('[data-testid="type-picker"] option').evaluateAll((els) =>
-      els.map((e) => ({ value: (e as HTMLOptionElement).value, placement: e.getAttribute('data-placement') })),
-    );
+    const options = await page
+      .locator('[data-testid="type-picker"] option')
+      .evaluateAll((els) => els.map((e) => ({ value: (e as HTMLOptionElement).value, placement: e.getAttribute('data-placement') })));
     // Every Kroki type is listed, with its placement from /api/engines.
     expect(options.length).toBeGreaterThanOrEqual(30);
     expect(options.find((o) => o.value === 'graphviz')?.placement).toBe('local');
@@ -285,7 +285,10 @@ describe('documents', () => {
     expect(readFileSync((await download.path())!, 'utf8')).toBe('digraph Saved { Kept -> Safe }');
     await expect.poll(() => page.locator('[role="tab"][aria-selected="true"] .dirty').count()).toBe(0);
     await page.getByRole('button', { name: 'Recent' }).click();
-    await page.getByRole('dialog').getByRole('button', { name: /untitled\.dot/ }).click();
+    await page
+      .getByRole('dialog')
+      .getByRole('button', { name: /untitled\.dot/ })
+      .click();
     await expect.poll(() => page.locator('[role="tab"]').count()).toBe(2);
     await expect.poll(() => editorText(page)).toBe('digraph Saved { Kept -> Safe }');
     await closeAll();
@@ -297,7 +300,9 @@ describe('documents', () => {
     const encoded = await page.evaluate(async () => {
       const bytes = new TextEncoder().encode('digraph { Linked -> Opened }');
       const deflated = new Uint8Array(await new Response(new Blob([bytes]).stream().pipeThrough(new CompressionStream('deflate'))).arrayBuffer());
-      return btoa(String.fromCharCode(...deflated)).replace(/\+/g, '-').replace(/\//g, '_');
+      return btoa(String.fromCharCode(...deflated))
+        .replace(/\+/g, '-')
+        .replace(/\//g, '_');
     });
     await page.goto(`${studio.url}#/graphviz/${encoded}`);
     await page.locator('.cm-content').waitFor();
@@ -439,7 +444,8 @@ describe('contrast', () => {
         const ratio = (l1! + 0.05) / (l2! + 0.05);
         checked += 1;
         // Disabled controls are exempt (WCAG 1.4.3).
-        if (ratio < 4.5 && !(el as HTMLButtonElement).disabled) failures.push(`${el.tagName}.${el.className} "${el.textContent.trim().slice(0, 20)}": ${ratio.toFixed(2)}`);
+        if (ratio < 4.5 && !(el as HTMLButtonElement).disabled)
+          failures.push(`${el.tagName}.${el.className} "${el.textContent.trim().slice(0, 20)}": ${ratio.toFixed(2)}`);
       }
       return { failures, checked };
     });
@@ -468,7 +474,10 @@ describe('safe display', () => {
     requireLocal('graphviz', 'mermaid', 'plantuml');
     const payloads: [string, string][] = [
       ['mermaid', 'graph TD\n  A["<img src=x onerror=window.__xss=1>"] --> B["<svg onload=window.__xss=2>"]\n  click A "javascript:window.__xss=3"'],
-      ['graphviz', 'digraph { a [label="<img src=x onerror=window.__xss=4>"]; b [URL="javascript:window.__xss=5", label="<svg onload=window.__xss=6>"]; a -> b }'],
+      [
+        'graphviz',
+        'digraph { a [label="<img src=x onerror=window.__xss=4>"]; b [URL="javascript:window.__xss=5", label="<svg onload=window.__xss=6>"]; a -> b }',
+      ],
       ['plantuml', '@startuml\nAlice -> Bob: <img src=x onerror=window.__xss=7>\nnote over Bob: [[javascript:window.__xss=8 click]]\n@enduml'],
     ];
     for (const [type, source] of payloads) {

@@ -33,8 +33,7 @@ export function jpegSize(buf: Buffer): { width: number; height: number } {
     if (buf[i] !== 0xff) throw new Error(`bad JPEG marker at ${i}`);
     const marker = buf[i + 1]!;
     const len = buf.readUInt16BE(i + 2);
-    if (marker >= 0xc0 && marker <= 0xcf && ![0xc4, 0xc8, 0xcc].includes(marker))
-      return { height: buf.readUInt16BE(i + 5), width: buf.readUInt16BE(i + 7) };
+    if (marker >= 0xc0 && marker <= 0xcf && ![0xc4, 0xc8, 0xcc].includes(marker)) return { height: buf.readUInt16BE(i + 5), width: buf.readUInt16BE(i + 7) };
     i += 2 + len;
   }
   throw new Error('no SOF marker in JPEG');

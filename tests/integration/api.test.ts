@@ -13,7 +13,14 @@ const control: EchoControl = { renders: 0, release: () => {} };
 let app: BuiltApp;
 
 beforeAll(async () => {
-  const config = loadConfig({ STUDIO_PRELOAD: 'none', LOG_LEVEL: 'silent', KROKI_MAX_URI_LENGTH: '2048', KROKI_BODY_LIMIT: '65536', STUDIO_QUEUE_LIMIT: '1', KROKI_CORS_ALLOWED_HEADERS: 'Kroki-Diagram-Options-Theme' });
+  const config = loadConfig({
+    STUDIO_PRELOAD: 'none',
+    LOG_LEVEL: 'silent',
+    KROKI_MAX_URI_LENGTH: '2048',
+    KROKI_BODY_LIMIT: '65536',
+    STUDIO_QUEUE_LIMIT: '1',
+    KROKI_CORS_ALLOWED_HEADERS: 'Kroki-Diagram-Options-Theme',
+  });
   app = await buildApp(config, { engines: [echoEngine(control)], logger: false });
   await app.ready();
 });
@@ -79,7 +86,7 @@ describe('GET /{type}/{format}/{encoded}', () => {
     expect(control.renders).toBe(before);
   });
 
-  it('answers 414 past KROKI_MAX_URI_LENGTH with Kroki\'s message', async () => {
+  it("answers 414 past KROKI_MAX_URI_LENGTH with Kroki's message", async () => {
     const res = await app.inject({ url: `/echo/svg/${'A'.repeat(3000)}` });
     expect(res.statusCode).toBe(414);
     expect(res.body).toMatch(/^Error 414: The request URI's length exceeds 2048\. You can update this value by setting KROKI_MAX_URI_LENGTH/);
@@ -103,7 +110,12 @@ describe('POST', () => {
   });
 
   it('picks the format from Accept, honouring q-values', async () => {
-    const res = await app.inject({ method: 'POST', url: '/echo', payload: 'x', headers: { 'content-type': 'text/plain', accept: 'text/plain;q=0.5, image/svg+xml' } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/echo',
+      payload: 'x',
+      headers: { 'content-type': 'text/plain', accept: 'text/plain;q=0.5, image/svg+xml' },
+    });
     expect(res.headers['content-type']).toBe('image/svg+xml');
   });
 
@@ -113,7 +125,9 @@ describe('POST', () => {
     expect(none.body).toBe('Error 400: Output format is undefined. Must be defined as part of the query path or as an Accept header.');
     const html = await app.inject({ method: 'POST', url: '/echo', payload: 'x', headers: { 'content-type': 'text/plain', accept: 'application/xml' } });
     expect(html.statusCode).toBe(400);
-    expect(html.body).toMatch(/Content negotiation failed, no output format found for the following MIME types: application\/xml\. Must be one of image\/svg\+xml, image\/png or text\/plain for echo\./);
+    expect(html.body).toMatch(
+      /Content negotiation failed, no output format found for the following MIME types: application\/xml\. Must be one of image\/svg\+xml, image\/png or text\/plain for echo\./,
+    );
   });
 
   it('takes JSON with options; JSON beats headers beats query', async () => {
@@ -274,7 +288,10 @@ describe('DNS-rebinding guard', () => {
 
 describe('STUDIO_SECRET', () => {
   it('guards render, /api and /metrics routes; health stays open', async () => {
-    const locked = await buildApp(loadConfig({ STUDIO_PRELOAD: 'none', LOG_LEVEL: 'silent', STUDIO_SECRET: 's3cret' }), { engines: [echoEngine()], logger: false });
+    const locked = await buildApp(loadConfig({ STUDIO_PRELOAD: 'none', LOG_LEVEL: 'silent', STUDIO_SECRET: 's3cret' }), {
+      engines: [echoEngine()],
+      logger: false,
+    });
     try {
       const url = `/echo/svg/${encodeKrokiSource('x')}`;
       expect((await locked.inject({ method: 'POST', url: '/api/engines/echo/warm' })).statusCode).toBe(401);
@@ -286,7 +303,9 @@ describe('STUDIO_SECRET', () => {
       expect((await locked.inject({ url, headers: { authorization: 'Bearer wrong' } })).statusCode).toBe(401);
       expect((await locked.inject({ url, headers: { authorization: 'Bearer s3cret' } })).statusCode).toBe(200);
       expect((await locked.inject({ url, headers: { 'x-studio-secret': 's3cret' } })).statusCode).toBe(200);
-      expect((await locked.inject({ method: 'POST', url: '/', payload: { diagram_source: 'a', diagram_type: 'echo', output_format: 'svg' } })).statusCode).toBe(401);
+      expect((await locked.inject({ method: 'POST', url: '/', payload: { diagram_source: 'a', diagram_type: 'echo', output_format: 'svg' } })).statusCode).toBe(
+        401,
+      );
       expect((await locked.inject({ url: '/health' })).statusCode).toBe(200);
       expect((await locked.inject({ url: '/healthz' })).statusCode).toBe(200);
     } finally {
@@ -298,7 +317,10 @@ describe('STUDIO_SECRET', () => {
 describe('render time limit', () => {
   it('cancels a render past STUDIO_RENDER_TIMEOUT_MS with 504, and the engine serves the next one', async () => {
     const held: EchoControl = { renders: 0, release: () => {} };
-    const slow = await buildApp(loadConfig({ STUDIO_PRELOAD: 'none', LOG_LEVEL: 'silent', STUDIO_RENDER_TIMEOUT_MS: '300' }), { engines: [echoEngine(held)], logger: false });
+    const slow = await buildApp(loadConfig({ STUDIO_PRELOAD: 'none', LOG_LEVEL: 'silent', STUDIO_RENDER_TIMEOUT_MS: '300' }), {
+      engines: [echoEngine(held)],
+      logger: false,
+    });
     try {
       const started = Date.now();
       const res = await slow.inject({ method: 'POST', url: '/echo/svg', payload: 'hold forever', headers: { accept: 'application/json' } });
@@ -358,7 +380,12 @@ describe('access log', () => {
     const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) });
     const logged = await buildApp(loadConfig({ STUDIO_PRELOAD: 'none' }), { engines: [echoEngine()], logger });
     try {
-      const ok = await logged.inject({ method: 'POST', url: '/echo/svg', payload: 'logged', headers: { 'content-type': 'text/plain', 'x-request-id': 'req-42' } });
+      const ok = await logged.inject({
+        method: 'POST',
+        url: '/echo/svg',
+        payload: 'logged',
+        headers: { 'content-type': 'text/plain', 'x-request-id': 'req-42' },
+      });
       expect(ok.statusCode).toBe(200);
       await logged.inject({ method: 'POST', url: '/echo/svg', payload: 'logged', headers: { 'content-type': 'text/plain' } });
       const bad = await logged.inject({ method: 'POST', url: '/echo/bmp', payload: 'x', headers: { 'content-type': 'text/plain' } });
@@ -366,7 +393,16 @@ describe('access log', () => {
 
       const requests = lines.filter((l) => l.msg === 'request');
       expect(requests).toHaveLength(3);
-      expect(requests[0]).toMatchObject({ reqId: 'req-42', method: 'POST', url: '/echo/svg', status: 200, type: 'echo', format: 'svg', engine: 'echo', cache: 'miss' });
+      expect(requests[0]).toMatchObject({
+        reqId: 'req-42',
+        method: 'POST',
+        url: '/echo/svg',
+        status: 200,
+        type: 'echo',
+        format: 'svg',
+        engine: 'echo',
+        cache: 'miss',
+      });
       expect(typeof requests[0]!.durationMs).toBe('number');
       expect(typeof requests[0]!.ms).toBe('number');
       expect(requests[1]).toMatchObject({ status: 200, cache: 'hit' });

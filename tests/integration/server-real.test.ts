@@ -49,7 +49,7 @@ describe('real engines over HTTP', () => {
     expect(jpegSize(jpg.body).width).toBe(size.width);
   });
 
-  it('PlantUML: GET with PlantUML\'s own encoding and with Kroki\'s', async () => {
+  it("PlantUML: GET with PlantUML's own encoding and with Kroki's", async () => {
     for (const enc of ['SyfFKj2rKt3CoKnELR1Io4ZDoSa70000', 'eNrjciguSSwqKc3N4XLKT1LQtVNwzMlMTlWwUshIzcnJ53JIzUsBSQIABnMM1A==']) {
       const res = await get(`/plantuml/svg/${enc}`);
       expect(res.status).toBe(200);
@@ -100,7 +100,8 @@ describe('POST /api/engines/{type}/warm', () => {
     try {
       type Info = { type: string; engine?: { state: string } };
       const mermaidState = async () => ((await cold.inject({ url: '/api/engines' })).json().types as Info[]).find((t) => t.type === 'mermaid')!.engine!.state;
-      const renders = async () => /studio_render_duration_seconds_count\{[^}]*engine="mermaid"[^}]*\} (\d+)/.exec((await cold.inject({ url: '/metrics' })).body)?.[1] ?? '0';
+      const renders = async () =>
+        /studio_render_duration_seconds_count\{[^}]*engine="mermaid"[^}]*\} (\d+)/.exec((await cold.inject({ url: '/metrics' })).body)?.[1] ?? '0';
       expect(await mermaidState()).toBe('idle');
 
       const res = await cold.inject({ method: 'POST', url: '/api/engines/mermaid/warm' });
@@ -131,7 +132,12 @@ describe('POST /api/engines/{type}/warm', () => {
 
       // The warmed engine draws the first real diagram, and that one is counted (so the
       // zero above was a real reading of the counter, not a pattern that never matches).
-      const drawn = await cold.inject({ method: 'POST', url: '/mermaid/svg', payload: 'graph TD\n  Warm --> Ready', headers: { 'content-type': 'text/plain' } });
+      const drawn = await cold.inject({
+        method: 'POST',
+        url: '/mermaid/svg',
+        payload: 'graph TD\n  Warm --> Ready',
+        headers: { 'content-type': 'text/plain' },
+      });
       expect(drawn.statusCode).toBe(200);
       const text = expectSvg(drawn.rawPayload);
       for (const label of ['Warm', 'Ready']) expect(text).toContain(label);

@@ -44,7 +44,12 @@ afterAll(async () => {
 describe('upstream Kroki', () => {
   it('forwards types without a local engine, with their options', async () => {
     const app = await front({ KROKI_URL: upstreamUrl });
-    const res = await app.inject({ method: 'POST', url: '/blockdiag/svg?theme=q', payload: 'blockdiag { a -> b }', headers: { 'kroki-diagram-options-size': '10x10' } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/blockdiag/svg?theme=q',
+      payload: 'blockdiag { a -> b }',
+      headers: { 'kroki-diagram-options-size': '10x10' },
+    });
     expect(res.statusCode).toBe(200);
     expect(res.headers['x-studio-engine']).toBe('upstream');
     expect(res.headers['content-type']).toBe('image/svg+xml');
@@ -82,7 +87,11 @@ describe('/health', () => {
     const res = await app.inject({ url: '/health' });
     expect(res.statusCode).toBe(200);
     const body = res.json();
-    expect(body).toMatchObject({ service: 'kroki-studio', status: 'healthy', checks: { service: { status: 'healthy' }, kroki: { status: 'not_configured', response_time_ms: null } } });
+    expect(body).toMatchObject({
+      service: 'kroki-studio',
+      status: 'healthy',
+      checks: { service: { status: 'healthy' }, kroki: { status: 'not_configured', response_time_ms: null } },
+    });
     expect(body.checks.kroki.message).toMatch(/not configured/);
     expect(Date.parse(body.timestamp)).not.toBeNaN();
   });
@@ -100,7 +109,10 @@ describe('/health', () => {
   it('is 503 degraded when the upstream is down', async () => {
     const port = await freePort();
     const app = await front({ KROKI_URL: `http://127.0.0.1:${port}` });
-    const local = await buildApp(loadConfig({ STUDIO_PRELOAD: 'none', LOG_LEVEL: 'silent', KROKI_URL: `http://127.0.0.1:${port}` }), { engines: [echoEngine()], logger: false });
+    const local = await buildApp(loadConfig({ STUDIO_PRELOAD: 'none', LOG_LEVEL: 'silent', KROKI_URL: `http://127.0.0.1:${port}` }), {
+      engines: [echoEngine()],
+      logger: false,
+    });
     fronts.push(local);
     const res = await local.inject({ url: '/health' });
     expect(res.statusCode).toBe(503);

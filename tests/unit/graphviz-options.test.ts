@@ -4,7 +4,14 @@ import { BadRequestError } from '../../server/errors.js';
 
 describe('Graphviz options', () => {
   it('reads layout, scale and default attributes like Kroki', () => {
-    const o = parseGraphvizOptions({ layout: 'NEATO', scale: '1.5', 'node-attribute-shape': 'box', 'edge-attribute-color': 'red', 'graph-attribute-rankdir': 'LR', other: 'x' });
+    const o = parseGraphvizOptions({
+      layout: 'NEATO',
+      scale: '1.5',
+      'node-attribute-shape': 'box',
+      'edge-attribute-color': 'red',
+      'graph-attribute-rankdir': 'LR',
+      other: 'x',
+    });
     expect(o.layout).toBe('neato');
     expect(o.scale).toBe(1.5);
     expect(o.attributes).toEqual({ graph: [['rankdir', 'LR']], node: [['shape', 'box']], edge: [['color', 'red']] });

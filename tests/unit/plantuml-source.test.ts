@@ -156,13 +156,28 @@ describe('sanitizeIncludes', () => {
   });
 
   it('removes the trailing-comment trick and the loaders Kroki misses', () => {
-    const input = src('!include /etc/passwd #<aws/common>', '  !include_once /etc/hosts', '!includedef /etc/shadow', '!import /tmp/lib.zip', '!includesub /etc/x!PART');
+    const input = src(
+      '!include /etc/passwd #<aws/common>',
+      '  !include_once /etc/hosts',
+      '!includedef /etc/shadow',
+      '!import /tmp/lib.zip',
+      '!includesub /etc/x!PART',
+    );
     expect(sanitizeIncludes(input, 'secure')).toBe(src('', '', '', '', ''));
   });
 
   it('keeps allow-listed stdlib includes only', () => {
-    const input = src('!include <C4/C4_Container>', '!include <awslib14/AWSCommon>', '!include <material2/common>', '!include <foo/x>', '!include <azure>', '!include <azure');
-    expect(sanitizeIncludes(input, 'secure')).toBe(src('!include <C4/C4_Container>', '!include <awslib14/AWSCommon>', '!include <material2/common>', '', '', ''));
+    const input = src(
+      '!include <C4/C4_Container>',
+      '!include <awslib14/AWSCommon>',
+      '!include <material2/common>',
+      '!include <foo/x>',
+      '!include <azure>',
+      '!include <azure',
+    );
+    expect(sanitizeIncludes(input, 'secure')).toBe(
+      src('!include <C4/C4_Container>', '!include <awslib14/AWSCommon>', '!include <material2/common>', '', '', ''),
+    );
   });
 
   it('rewrites C4-PlantUML URL includes to the bundled stdlib', () => {
@@ -178,7 +193,18 @@ describe('sanitizeIncludes', () => {
   });
 
   it('keeps relative paths without traversal in safe mode only', () => {
-    const input = src('!include bar.puml', '!include foo!1', '!includesub fooBar!BASIC', '!include ../secret.puml', '!include a/../../b', '!include /etc/passwd', '!include C:\\x.puml', '!include https://x/y', '!include $file', '!include %dirpath()/x');
+    const input = src(
+      '!include bar.puml',
+      '!include foo!1',
+      '!includesub fooBar!BASIC',
+      '!include ../secret.puml',
+      '!include a/../../b',
+      '!include /etc/passwd',
+      '!include C:\\x.puml',
+      '!include https://x/y',
+      '!include $file',
+      '!include %dirpath()/x',
+    );
     expect(sanitizeIncludes(input, 'safe')).toBe(src('!include bar.puml', '!include foo!1', '!includesub fooBar!BASIC', '', '', '', '', '', '', ''));
     expect(sanitizeIncludes(input, 'secure')).toBe(src('', '', '', '', '', '', '', '', '', ''));
   });

@@ -40,8 +40,7 @@ export default async function healthRoutes(app: FastifyInstance, { registry, ups
       else usable++;
     }
     const upstreamDown = kroki.status === 'unhealthy';
-    const status: HealthStatus =
-      usable === 0 && kroki.status !== 'healthy' ? 'unhealthy' : upstreamDown || broken > 0 ? 'degraded' : 'healthy';
+    const status: HealthStatus = usable === 0 && kroki.status !== 'healthy' ? 'unhealthy' : upstreamDown || broken > 0 ? 'degraded' : 'healthy';
 
     const body: HealthResponse = {
       service: 'kroki-studio',
@@ -50,7 +49,10 @@ export default async function healthRoutes(app: FastifyInstance, { registry, ups
       version: STUDIO_VERSION,
       checks: { service: { status: 'healthy', uptime_s: Math.round((Date.now() - startedAt) / 1000) }, kroki, engines },
     };
-    return reply.code(status === 'healthy' ? 200 : 503).header('cache-control', 'no-store').send(body);
+    return reply
+      .code(status === 'healthy' ? 200 : 503)
+      .header('cache-control', 'no-store')
+      .send(body);
   });
 
   const krokiStyle = async (_request: unknown, reply: import('fastify').FastifyReply) => {
@@ -59,7 +61,10 @@ export default async function healthRoutes(app: FastifyInstance, { registry, ups
       const engine = registry.engineFor(type);
       version[type] = engine ? engine.version() : registry.route(type).placement;
     }
-    return reply.type('application/health+json').header('cache-control', 'no-store').send(Buffer.from(JSON.stringify({ status: 'pass', version })));
+    return reply
+      .type('application/health+json')
+      .header('cache-control', 'no-store')
+      .send(Buffer.from(JSON.stringify({ status: 'pass', version })));
   };
   app.get('/healthz', krokiStyle);
   app.get('/v1/health', krokiStyle);

@@ -49,8 +49,7 @@ export default async function renderRoutes(app: FastifyInstance, { config, servi
     throw new UnsupportedFormatError(raw, type, registry.route(type).formats);
   };
 
-  const keepsWhitespace = (type: string) =>
-    registry.engineFor(type)?.keepWhitespace ?? KROKI_TYPES[type]?.keepWhitespace ?? false;
+  const keepsWhitespace = (type: string) => registry.engineFor(type)?.keepWhitespace ?? KROKI_TYPES[type]?.keepWhitespace ?? false;
 
   const decodeGet = (type: string, encoded: string): string => {
     const plantuml = registry.engineFor(type)?.sourceEncoding === 'plantuml' || KROKI_TYPES[type]?.plantumlEncoding;
@@ -124,8 +123,7 @@ export default async function renderRoutes(app: FastifyInstance, { config, servi
     if (mediaType(request.headers['content-type']) === 'application/json') {
       const json = parseJsonObject(body);
       source = requireField(json, 'diagram_source');
-      if (format === undefined && json.output_format !== undefined && json.output_format !== null)
-        format = parseFormat(type, String(json.output_format));
+      if (format === undefined && json.output_format !== undefined && json.output_format !== null) format = parseFormat(type, String(json.output_format));
       jsonOptions = json.diagram_options;
     } else {
       source = decodeBody(body, request.headers['content-type']);
@@ -155,8 +153,7 @@ export default async function renderRoutes(app: FastifyInstance, { config, servi
     const source = requireField(json, 'diagram_source');
     const type = requireField(json, 'diagram_type');
     const rawFormat = requireField(json, 'output_format');
-    if (!registry.isKnown(type))
-      throw new BadRequestError(`Unsupported diagram type: ${type}. Must be one of ${humanList(registry.knownTypes())}`);
+    if (!registry.isKnown(type)) throw new BadRequestError(`Unsupported diagram type: ${type}. Must be one of ${humanList(registry.knownTypes())}`);
     const format = parseFormat(type, rawFormat);
     const options = mergeOptions(request.query, request.headers, json.diagram_options);
     return respond(request, reply, type, format, source, options);

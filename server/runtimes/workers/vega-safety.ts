@@ -31,9 +31,7 @@ export function findUrl(value: unknown, at = ''): string | null {
 }
 
 export function refusal(uri: string): UnsafeUrlError {
-  return new UnsafeUrlError(
-    `Loading "${uri}" is not allowed: in secure mode a Vega spec may not read files or fetch URLs. Use inline "values" instead.`,
-  );
+  return new UnsafeUrlError(`Loading "${uri}" is not allowed: in secure mode a Vega spec may not read files or fetch URLs. Use inline "values" instead.`);
 }
 
 /** A loader that refuses every URL and records what was asked for. */

@@ -25,9 +25,7 @@ async function render({ source, lite, unsafe }: VegaRenderRequest): Promise<stri
   if (!unsafe) {
     const where = findUrl(spec);
     if (where)
-      throw new UnsafeUrlError(
-        `${where} is not allowed: in secure mode a ${what} spec may not read files or fetch URLs. Use inline "values" instead.`,
-      );
+      throw new UnsafeUrlError(`${where} is not allowed: in secure mode a ${what} spec may not read files or fetch URLs. Use inline "values" instead.`);
   }
 
   let runtime: vega.Runtime;
@@ -69,7 +67,8 @@ serveWorker(() => ({
   handlers: { render },
   warmUp: () =>
     render({
-      source: '{"width":40,"height":20,"data":[{"name":"t","values":[{"x":1}]}],"marks":[{"type":"rect","from":{"data":"t"},"encode":{"enter":{"x":{"value":0},"width":{"value":10},"y":{"value":0},"height":{"value":10}}}}]}',
+      source:
+        '{"width":40,"height":20,"data":[{"name":"t","values":[{"x":1}]}],"marks":[{"type":"rect","from":{"data":"t"},"encode":{"enter":{"x":{"value":0},"width":{"value":10},"y":{"value":0},"height":{"value":10}}}}]}',
       lite: false,
       unsafe: false,
     }),

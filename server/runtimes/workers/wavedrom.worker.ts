@@ -40,8 +40,7 @@ serveWorker(() => {
         if (typeof diagram !== 'object' || diagram === null || Array.isArray(diagram))
           throw new DiagramSyntaxError('A WaveDrom source must be an object, e.g. { signal: [...] }.');
         const d = diagram as Record<string, unknown>;
-        if (!('signal' in d) && !('assign' in d) && !('reg' in d))
-          throw new DiagramSyntaxError('A WaveDrom source needs a signal, assign or reg property.');
+        if (!('signal' in d) && !('assign' in d) && !('reg' in d)) throw new DiagramSyntaxError('A WaveDrom source needs a signal, assign or reg property.');
         try {
           return wavedrom.onml.stringify(wavedrom.renderAny(0, d, skins));
         } catch (err) {

@@ -60,7 +60,11 @@ export async function launchChromium(): Promise<Browser> {
   });
 }
 
-export async function newStudioPage(browser: Browser, url: string, options: { colorScheme?: 'light' | 'dark' } = {}): Promise<{ context: BrowserContext; page: Page }> {
+export async function newStudioPage(
+  browser: Browser,
+  url: string,
+  options: { colorScheme?: 'light' | 'dark' } = {},
+): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({
     acceptDownloads: true,
     viewport: { width: 1280, height: 800 },
@@ -121,7 +125,10 @@ export async function waitForPreview(page: Page, predicate: (svg: string) => boo
     if (last && predicate(last)) return last;
     await page.waitForTimeout(100);
   }
-  const error = await page.locator('[data-testid="preview-error"]').textContent().catch(() => null);
+  const error = await page
+    .locator('[data-testid="preview-error"]')
+    .textContent()
+    .catch(() => null);
   throw new Error(`preview never matched; last SVG: ${last?.slice(0, 200) ?? 'none'}; error shown: ${error ?? 'none'}`);
 }
 

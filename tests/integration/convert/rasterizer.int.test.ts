@@ -39,7 +39,7 @@ describe('rasteriser (resvg in a recycled worker)', () => {
     expect(r).toBeLessThan(80);
     expect(g).toBeLessThan(130);
     const black = jpeg.decode(await rasterizer.toJpeg(svg, { background: 'black' }), { useTArray: true });
-    expect(Array.from(black.data.subarray(((390 * 600) + 590) * 4, ((390 * 600) + 590) * 4 + 3)).every((c) => c < 10)).toBe(true);
+    expect(Array.from(black.data.subarray((390 * 600 + 590) * 4, (390 * 600 + 590) * 4 + 3)).every((c) => c < 10)).toBe(true);
   });
 
   it('refuses a picture past the pixel limit with a clear 400', async () => {

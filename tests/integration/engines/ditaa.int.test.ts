@@ -93,7 +93,14 @@ describe('ditaa engine (PlantUML built-in ditaa)', () => {
 
   it('shares one JVM with the plantuml engine', async () => {
     const pid = sharedJvmWorker(ctx).pid();
-    const svg = await plantuml.render({ type: 'plantuml', source: 'A -> B : shared', format: 'svg', options: {}, safeMode: 'secure', signal: new AbortController().signal });
+    const svg = await plantuml.render({
+      type: 'plantuml',
+      source: 'A -> B : shared',
+      format: 'svg',
+      options: {},
+      safeMode: 'secure',
+      signal: new AbortController().signal,
+    });
     expect(svg.toString()).toContain('shared');
     expect(sharedJvmWorker(ctx).pid()).toBe(pid);
   });

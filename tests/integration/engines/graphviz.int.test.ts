@@ -77,12 +77,8 @@ describe('graphviz engine', () => {
     expect(svg).toMatch(/fill="yellow"/);
     expect(svg).toMatch(/<polygon fill="none" stroke="blue"/); // a: box, blue from the source
     expect(svg).toMatch(/<polygon fill="none" stroke="red"/); // b: box, red from the option
-    await expect(engine.render(renderInput('graphviz', src, 'svg', { options: { layout: 'nope' } }))).rejects.toThrow(
-      /Unsupported layout engine: nope/,
-    );
-    await expect(engine.render(renderInput('graphviz', src, 'svg', { options: { layout: 'nope' } }))).rejects.toBeInstanceOf(
-      BadRequestError,
-    );
+    await expect(engine.render(renderInput('graphviz', src, 'svg', { options: { layout: 'nope' } }))).rejects.toThrow(/Unsupported layout engine: nope/);
+    await expect(engine.render(renderInput('graphviz', src, 'svg', { options: { layout: 'nope' } }))).rejects.toBeInstanceOf(BadRequestError);
   });
 
   it('reports a syntax error with its line', async () => {

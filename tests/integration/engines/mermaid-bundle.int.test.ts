@@ -44,8 +44,7 @@ const DIAGRAMS: Record<string, string> = {
   journey: 'journey\n  title Render a diagram\n  section Edit\n    Type source: 5: User\n    See preview: 4: User, Studio',
   gitGraph: 'gitGraph\n  commit id: "one"\n  branch feature\n  commit id: "two"\n  checkout main\n  merge feature id: "three"',
   timeline: 'timeline\n  title Studio\n  2026 : Server : Web UI\n  2027 : Desktop',
-  quadrant:
-    'quadrantChart\n  title Engines\n  x-axis Slow --> Fast\n  y-axis Few --> Many\n  Graphviz: [0.9, 0.4]\n  Mermaid: [0.4, 0.8]',
+  quadrant: 'quadrantChart\n  title Engines\n  x-axis Slow --> Fast\n  y-axis Few --> Many\n  Graphviz: [0.9, 0.4]\n  Mermaid: [0.4, 0.8]',
   xychart: 'xychart-beta\n  title "Renders"\n  x-axis [mon, tue, wed]\n  y-axis "count" 0 --> 100\n  bar [20, 60, 90]\n  line [10, 50, 80]',
   c4: 'C4Context\n  title System\n  Person(user, "User")\n  System(studio, "Kroki Studio")\n  Rel(user, studio, "draws with")',
   requirement:
@@ -93,28 +92,45 @@ describe('Mermaid bundle with the speed fix', () => {
     // A deep dump that keeps what JSON drops: undefined values, functions, key order.
     const dumpConfigs = (kind: PageKind) =>
       inPage(kind, (page) =>
-        page.evaluate(async ([src]) => {
-          type M = {
-            initialize(c: unknown): void;
-            render(id: string, s: string): Promise<unknown>;
-            mermaidAPI: { getConfig(): unknown; setConfig(c: unknown): unknown; reset(): void };
-          };
-          const m = (window as unknown as { mermaid: M }).mermaid;
-          const dump = (v: unknown): unknown =>
-            typeof v === 'function' ? `fn:${String(v).length}` : v === undefined ? 'undefined' : v === null || typeof v !== 'object' ? v : Array.isArray(v) ? v.map(dump) : Object.entries(v).map(([k, x]) => [k, dump(x)]);
-          const out: unknown[] = [];
-          // The pages have different histories (the pool warms its own up): start both clean.
-          m.mermaidAPI.reset();
-          m.initialize({ startOnLoad: false, securityLevel: 'strict', theme: 'forest', themeVariables: { primaryColor: '#ff0000' }, flowchart: { curve: 'step' } });
-          out.push(dump(m.mermaidAPI.getConfig()));
-          m.mermaidAPI.setConfig({ fontSize: 20, sequence: { mirrorActors: false } });
-          out.push(dump(m.mermaidAPI.getConfig()));
-          await m.render('cfgprobe', src);
-          out.push(dump(m.mermaidAPI.getConfig()));
-          m.mermaidAPI.reset();
-          out.push(dump(m.mermaidAPI.getConfig()));
-          return out;
-        }, [DIAGRAMS['with directives']!] as const),
+        page.evaluate(
+          async ([src]) => {
+            type M = {
+              initialize(c: unknown): void;
+              render(id: string, s: string): Promise<unknown>;
+              mermaidAPI: { getConfig(): unknown; setConfig(c: unknown): unknown; reset(): void };
+            };
+            const m = (window as unknown as { mermaid: M }).mermaid;
+            const dump = (v: unknown): unknown =>
+              typeof v === 'function'
+                ? `fn:${String(v).length}`
+                : v === undefined
+                  ? 'undefined'
+                  : v === null || typeof v !== 'object'
+                    ? v
+                    : Array.isArray(v)
+                      ? v.map(dump)
+                      : Object.entries(v).map(([k, x]) => [k, dump(x)]);
+            const out: unknown[] = [];
+            // The pages have different histories (the pool warms its own up): start both clean.
+            m.mermaidAPI.reset();
+            m.initialize({
+              startOnLoad: false,
+              securityLevel: 'strict',
+              theme: 'forest',
+              themeVariables: { primaryColor: '#ff0000' },
+              flowchart: { curve: 'step' },
+            });
+            out.push(dump(m.mermaidAPI.getConfig()));
+            m.mermaidAPI.setConfig({ fontSize: 20, sequence: { mirrorActors: false } });
+            out.push(dump(m.mermaidAPI.getConfig()));
+            await m.render('cfgprobe', src);
+            out.push(dump(m.mermaidAPI.getConfig()));
+            m.mermaidAPI.reset();
+            out.push(dump(m.mermaidAPI.getConfig()));
+            return out;
+          },
+          [DIAGRAMS['with directives']!] as const,
+        ),
       );
     const a = await dumpConfigs(fixed);
     const b = await dumpConfigs(original);
@@ -138,7 +154,10 @@ describe('Mermaid bundle with the speed fix', () => {
           first.themeVariables.primaryColor = 'edited';
           first.secure.push('edited');
           const second = m.mermaidAPI.getConfig();
-          return { same: JSON.stringify(second) === before, distinct: first !== second && first.flowchart !== second.flowchart && first.secure !== second.secure };
+          return {
+            same: JSON.stringify(second) === before,
+            distinct: first !== second && first.flowchart !== second.flowchart && first.secure !== second.secure,
+          };
         }),
       );
       expect(result, kind.id).toEqual({ same: true, distinct: true });

@@ -86,7 +86,12 @@ function isAlive(pid: number): boolean {
 describe('plantuml engine (warm JVM)', () => {
   const ctx = testContext();
   let engine: DiagramEngine;
-  const render = (source: string, format: OutputFormat, options: Record<string, string> = {}, extra: { safeMode?: SafeMode; signal?: AbortSignal; type?: string } = {}) =>
+  const render = (
+    source: string,
+    format: OutputFormat,
+    options: Record<string, string> = {},
+    extra: { safeMode?: SafeMode; signal?: AbortSignal; type?: string } = {},
+  ) =>
     engine.render({
       type: extra.type ?? 'plantuml',
       source,
@@ -255,7 +260,9 @@ describe('plantuml engine (warm JVM)', () => {
     });
 
     it('removes URL includes and the other loaders', async () => {
-      const source = ['!include https://example.com/evil.puml', '!includeurl http://127.0.0.1:1/x.puml', '!include_once /etc/hosts', 'Bob -> Alice : hi'].join('\n');
+      const source = ['!include https://example.com/evil.puml', '!includeurl http://127.0.0.1:1/x.puml', '!include_once /etc/hosts', 'Bob -> Alice : hi'].join(
+        '\n',
+      );
       const text = parseSvg(await render(source, 'svg', {}, { safeMode: 'secure' })).documentElement.textContent ?? '';
       expect(text).toContain('Alice');
       expect(text).not.toContain('localhost');
@@ -367,7 +374,14 @@ describe('plantuml engine (warm JVM)', () => {
 
     it('cancelling a render still queued in the JVM does not count as a hang', async () => {
       const restarts: string[] = [];
-      const worker = new JvmWorker({ config: ctx.config, logger: ctx.logger, onRestart: (id) => restarts.push(id), warmupRenders: 0, stuckGraceMs: 100, threads: 1 });
+      const worker = new JvmWorker({
+        config: ctx.config,
+        logger: ctx.logger,
+        onRestart: (id) => restarts.push(id),
+        warmupRenders: 0,
+        stuckGraceMs: 100,
+        threads: 1,
+      });
       try {
         await worker.start();
         const pid = worker.pid()!;

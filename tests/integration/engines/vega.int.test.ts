@@ -17,14 +17,26 @@ const spec = {
   width: 200,
   height: 100,
   signals: [{ name: 'heading', value: 'Signal Heading Text' }],
-  data: [{ name: 'table', values: [{ k: 'north', v: 3 }, { k: 'south', v: 7 }] }],
+  data: [
+    {
+      name: 'table',
+      values: [
+        { k: 'north', v: 3 },
+        { k: 'south', v: 7 },
+      ],
+    },
+  ],
   scales: [
     { name: 'x', type: 'band', domain: { data: 'table', field: 'k' }, range: 'width' },
     { name: 'y', type: 'linear', domain: { data: 'table', field: 'v' }, range: 'height' },
   ],
   axes: [{ orient: 'bottom', scale: 'x', title: 'Direction' }],
   marks: [
-    { type: 'rect', from: { data: 'table' }, encode: { enter: { x: { scale: 'x', field: 'k' }, width: { scale: 'x', band: 1 }, y: { scale: 'y', field: 'v' }, y2: { scale: 'y', value: 0 } } } },
+    {
+      type: 'rect',
+      from: { data: 'table' },
+      encode: { enter: { x: { scale: 'x', field: 'k' }, width: { scale: 'x', band: 1 }, y: { scale: 'y', field: 'v' }, y2: { scale: 'y', value: 0 } } },
+    },
     { type: 'text', encode: { enter: { x: { value: 10 }, y: { value: 10 }, text: { signal: 'heading' } } } },
   ],
 };
@@ -65,9 +77,18 @@ describe('vega engine', () => {
   it.each([
     ['data.url (file)', { ...spec, data: [{ name: 'table', url: 'file:///etc/passwd' }] }],
     ['data.url (network)', { ...spec, data: [{ name: 'table', url: '__MARKER__/data.json' }] }],
-    ['a nested group mark’s data url', { ...spec, marks: [{ type: 'group', marks: [{ type: 'group', data: [{ name: 'inner', url: '__MARKER__/nested.json' }] }] }] }],
-    ['an image mark url', { ...spec, marks: [{ type: 'image', encode: { enter: { url: { value: '__MARKER__/image.png' }, width: { value: 10 }, height: { value: 10 } } } }] }],
-    ['an image url from a signal', { ...spec, signals: [{ name: 'u', value: '__MARKER__/signal.png' }], marks: [{ type: 'image', encode: { enter: { url: { signal: 'u' } } } }] }],
+    [
+      'a nested group mark’s data url',
+      { ...spec, marks: [{ type: 'group', marks: [{ type: 'group', data: [{ name: 'inner', url: '__MARKER__/nested.json' }] }] }] },
+    ],
+    [
+      'an image mark url',
+      { ...spec, marks: [{ type: 'image', encode: { enter: { url: { value: '__MARKER__/image.png' }, width: { value: 10 }, height: { value: 10 } } } }] },
+    ],
+    [
+      'an image url from a signal',
+      { ...spec, signals: [{ name: 'u', value: '__MARKER__/signal.png' }], marks: [{ type: 'image', encode: { enter: { url: { signal: 'u' } } } }] },
+    ],
   ])('secure mode refuses %s and never fetches it', async (_name, s) => {
     const err = await engine.render(renderInput('vega', withMarker(s))).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BadRequestError);

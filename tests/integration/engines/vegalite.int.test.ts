@@ -11,7 +11,13 @@ let marker: MarkerServer;
 
 const bar = {
   $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-  data: { values: [{ fruit: 'apple', amount: 28 }, { fruit: 'banana', amount: 55 }, { fruit: 'cherry', amount: 43 }] },
+  data: {
+    values: [
+      { fruit: 'apple', amount: 28 },
+      { fruit: 'banana', amount: 55 },
+      { fruit: 'cherry', amount: 43 },
+    ],
+  },
   mark: 'bar',
   encoding: {
     x: { field: 'fruit', type: 'nominal', title: 'Fruit kind' },
@@ -70,7 +76,11 @@ describe('vegalite engine', () => {
   it('unsafe mode renders an inline-values spec, and may fetch data', async () => {
     const text = expectSvg(await engine.render(renderInput('vegalite', JSON.stringify(bar), 'svg', { safeMode: 'unsafe' })));
     expect(text).toContain('banana');
-    const remote = { ...bar, data: { url: `${marker.url}/unsafe.json` }, encoding: { x: { field: 'a', type: 'nominal' }, y: { field: 'b', type: 'quantitative' } } };
+    const remote = {
+      ...bar,
+      data: { url: `${marker.url}/unsafe.json` },
+      encoding: { x: { field: 'a', type: 'nominal' }, y: { field: 'b', type: 'quantitative' } },
+    };
     const fetched = expectSvg(await engine.render(renderInput('vegalite', JSON.stringify(remote), 'svg', { safeMode: 'unsafe' })));
     expect(fetched).toContain('FETCHED');
     expect(marker.hits).toEqual(['/unsafe.json']);

@@ -24,7 +24,9 @@ describe('wavedrom engine', () => {
   });
 
   it('reports a malformed source with its line and never evaluates code', async () => {
-    const err = await engine.render(renderInput('wavedrom', '{ signal: [\n  { name: "a", wave: "01" },\n  { name: "b" wave: "10" }\n]}')).catch((e: unknown) => e);
+    const err = await engine
+      .render(renderInput('wavedrom', '{ signal: [\n  { name: "a", wave: "01" },\n  { name: "b" wave: "10" }\n]}'))
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DiagramSyntaxError);
     expect((err as DiagramSyntaxError).line).toBe(3);
     const code = await engine.render(renderInput('wavedrom', '(function(){ throw new Error("ran") })()')).catch((e: unknown) => e);

@@ -47,7 +47,13 @@ describe('Chromium launch switches', () => {
   });
 
   it('build no address-bar popup (a WebUI renderer of its own) next to the pages', async () => {
-    const blank: PageKind = { id: 'blank', maxPages: 1, javaScript: false, entry: '/blank.html', assets: { '/blank.html': () => Buffer.from('<!doctype html><p>x</p>') } };
+    const blank: PageKind = {
+      id: 'blank',
+      maxPages: 1,
+      javaScript: false,
+      entry: '/blank.html',
+      assets: { '/blank.html': () => Buffer.from('<!doctype html><p>x</p>') },
+    };
     await ctx.browser.withPage(blank, { signal: AbortSignal.timeout(20_000) }, async (page) => {
       expect(await page.textContent('p')).toBe('x');
     });
@@ -56,7 +62,10 @@ describe('Chromium launch switches', () => {
     const pid = ctx.browser.pid()!;
     let members: string[] = [];
     try {
-      members = execFileSync('pgrep', ['-g', String(pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+      members = execFileSync('pgrep', ['-g', String(pid)], { encoding: 'utf8' })
+        .trim()
+        .split('\n')
+        .filter(Boolean);
     } catch {
       // pgrep exits 1 when nothing matches
     }

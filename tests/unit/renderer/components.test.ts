@@ -62,7 +62,13 @@ describe('PreviewPane', () => {
     const first = docs.active!;
     const picture = (id: string, source: string) => {
       preview.byDocument[id] = {
-        picture: { svgText: '<svg xmlns="http://www.w3.org/2000/svg" width="400" height="100"/>', url: `blob:test/${source}`, type: 'graphviz', source, durationMs: 1 },
+        picture: {
+          svgText: '<svg xmlns="http://www.w3.org/2000/svg" width="400" height="100"/>',
+          url: `blob:test/${source}`,
+          type: 'graphviz',
+          source,
+          durationMs: 1,
+        },
         error: null,
         rendering: false,
       };

@@ -9,9 +9,36 @@ import { decodeDiagram, encodeDiagram } from '../../../src-renderer/services/enc
 
 /** Every name Kroki registers (kroki-api.md §4), aliases aside. */
 const KROKI_TYPES = [
-  'plantuml', 'c4plantuml', 'ditaa', 'blockdiag', 'seqdiag', 'actdiag', 'nwdiag', 'packetdiag', 'rackdiag',
-  'umlet', 'graphviz', 'erd', 'svgbob', 'symbolator', 'nomnoml', 'vega', 'vegalite', 'wavedrom', 'bytefield',
-  'pikchr', 'structurizr', 'd2', 'tikz', 'dbml', 'wireviz', 'goat', 'mermaid', 'bpmn', 'excalidraw', 'diagramsnet',
+  'plantuml',
+  'c4plantuml',
+  'ditaa',
+  'blockdiag',
+  'seqdiag',
+  'actdiag',
+  'nwdiag',
+  'packetdiag',
+  'rackdiag',
+  'umlet',
+  'graphviz',
+  'erd',
+  'svgbob',
+  'symbolator',
+  'nomnoml',
+  'vega',
+  'vegalite',
+  'wavedrom',
+  'bytefield',
+  'pikchr',
+  'structurizr',
+  'd2',
+  'tikz',
+  'dbml',
+  'wireviz',
+  'goat',
+  'mermaid',
+  'bpmn',
+  'excalidraw',
+  'diagramsnet',
 ];
 
 describe('GET encoding', () => {
@@ -69,7 +96,10 @@ describe('diagram types and examples', () => {
     const known = DIAGRAM_TYPES.map((t) => t.type);
     for (const type of KROKI_TYPES) {
       expect(known, type).toContain(type);
-      expect(EXAMPLES.some((e) => e.type === type && e.source.trim().length > 10), `example for ${type}`).toBe(true);
+      expect(
+        EXAMPLES.some((e) => e.type === type && e.source.trim().length > 10),
+        `example for ${type}`,
+      ).toBe(true);
     }
   });
 
@@ -132,7 +162,10 @@ describe('shortcuts', () => {
 describe('svgSize', () => {
   it('reads width/height in px or pt, or falls back to the viewBox', async () => {
     const { svgSize } = await import('../../../src-renderer/services/exporter');
-    expect(svgSize('<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="119px" height="130px"><g/></svg>')).toEqual({ width: 119, height: 130 });
+    expect(svgSize('<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="119px" height="130px"><g/></svg>')).toEqual({
+      width: 119,
+      height: 130,
+    });
     expect(svgSize('<svg width="62pt" height="116pt" viewBox="0 0 62 116">')).toEqual({ width: 62, height: 116 });
     expect(svgSize('<svg id="m" width="100%" viewBox="-8 -8 240.5 300" style="max-width: 240px;">')).toEqual({ width: 240.5, height: 300 });
     expect(svgSize('<svg>')).toEqual({ width: 300, height: 150 });
