@@ -3,8 +3,11 @@
 //   "tests: N passed, N failed, N skipped"
 // Tiers: typecheck + lint, unit, integration, e2e (vitest), docker (scripts/test-docker.sh).
 // A tier that cannot run is reported as skipped with the reason, never as passed.
+// Tests must not change tracked files: a file whose state differs from before the tiers
+// counts as a failure ("tracked files modified by tests: …"); local edits made before the
+// run are not blamed unless the tests change them further.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -75,6 +78,57 @@ function dockerTier() {
   lines.push(`docker: ${p} passed, ${f} failed, ${s} skipped${r.status !== 0 ? ` (exit ${r.status})` : ''}`);
 }
 
+/**
+ * Tracked files that differ from HEAD or the index, each with the hash of its working copy
+ * ('deleted' when gone); null when this is not a git checkout or git cannot run.
+ */
+function trackedChanges() {
+  if (!existsSync('.git')) return null;
+  const git = (args) => spawnSync('git', ['--no-optional-locks', ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const status = git(['status', '--porcelain', '--untracked-files=no', '-z']);
+  if (status.error || status.status !== 0) return null;
+  // -z entries: "XY path", and for renames and copies "XY new" followed by the old path.
+  const fields = status.stdout.split('\0').filter(Boolean);
+  const paths = [];
+  for (let i = 0; i < fields.length; i++) {
+    const xy = fields[i].slice(0, 2);
+    paths.push(fields[i].slice(3));
+    if (/[RC]/.test(xy)) paths.push(fields[++i]);
+  }
+  const changes = new Map();
+  const files = [];
+  // A directory is a submodule: listed like a file, but its content is not compared.
+  for (const p of new Set(paths)) {
+    if (!existsSync(p)) changes.set(p, 'deleted');
+    else if (statSync(p).isDirectory()) changes.set(p, 'directory');
+    else files.push(p);
+  }
+  if (files.length > 0) {
+    const hashed = git(['hash-object', '--', ...files]);
+    if (hashed.error || hashed.status !== 0) return null;
+    const hashes = hashed.stdout.trim().split('\n');
+    files.forEach((p, i) => changes.set(p, hashes[i]));
+  }
+  return changes;
+}
+
+/** Compares the tracked files' state after the tiers with the one before them. */
+function trackedFilesGuard(before) {
+  const after = before && trackedChanges();
+  if (!before || !after) {
+    lines.push('tracked files: not checked (not a git checkout, or git unavailable)');
+    return;
+  }
+  const changed = [...new Set([...before.keys(), ...after.keys()])].filter((p) => before.get(p) !== after.get(p)).sort();
+  if (changed.length === 0) {
+    lines.push('tracked files: unchanged by the tests');
+    return;
+  }
+  totals.failed++;
+  lines.push(`tracked files modified by tests: ${changed.join(', ')}`);
+}
+
+const trackedBefore = trackedChanges();
 const only = process.argv.slice(2);
 const want = (t) => only.length === 0 || only.includes(t);
 if (want('static')) {
@@ -90,6 +144,7 @@ if (want('static')) {
 }
 for (const t of ['unit', 'integration', 'e2e']) if (want(t)) vitestTier(t);
 if (want('docker')) dockerTier();
+trackedFilesGuard(trackedBefore);
 
 console.log('\n── test summary ──');
 for (const l of lines) console.log(`  ${l}`);
