@@ -1,11 +1,15 @@
 /**
  * The real command line over a real socket: settings validation, limits Node enforces
- * (431), and a clean SIGTERM that leaves no JVM or Chromium behind.
+ * (431), and a clean SIGTERM that leaves no JVM or Chromium behind; startServer() in
+ * process (what the CLI, the container and tests share).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../server/config.js';
+import { ListenError, startServer } from '../../server/start.js';
 
 const children: ChildProcess[] = [];
 afterEach(() => {
@@ -101,5 +105,44 @@ describe('kroki-studio serve', () => {
     // moment to finish tearing them down on a loaded machine.
     for (let i = 0; i < 30 && kids.some(alive); i++) await new Promise((r) => setTimeout(r, 100));
     expect(kids.filter(alive).map((pid) => `${pid}: ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').slice(0, 80)}`)).toEqual([]);
+  });
+});
+
+describe('startServer', () => {
+  const config = (env: Record<string, string> = {}) => loadConfig({ STUDIO_PRELOAD: 'in-process', STUDIO_PORT: '0', ...env });
+
+  it('listens, reports the url and port, serves, and closes once however often close() is called', async () => {
+    let announced = '';
+    const server = await startServer(config(), { logger: false, onListening: (url) => (announced = url) });
+    expect(server.url).toBe(`http://127.0.0.1:${server.port}`);
+    expect(announced).toBe(server.url);
+    const res = await fetch(`${server.url}/graphviz/svg`, { method: 'POST', body: 'digraph { a -> b }' });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('<svg');
+    await Promise.all([server.close(), server.close()]);
+    await server.close();
+    await expect(fetch(`${server.url}/health`)).rejects.toThrow();
+  });
+
+  it('rejects with a clear error when the port is taken, and leaves nothing open', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as net.AddressInfo).port;
+    try {
+      const attempt = startServer(config({ STUDIO_PORT: String(port) }), { logger: false });
+      await expect(attempt).rejects.toBeInstanceOf(ListenError);
+      await expect(attempt).rejects.toThrow(`cannot listen on 127.0.0.1:${port}: listen EADDRINUSE`);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('closes when its signal is aborted, and refuses to start on an aborted one', async () => {
+    const controller = new AbortController();
+    const server = await startServer(config(), { logger: false, signal: controller.signal });
+    controller.abort('SIGTERM');
+    await server.close(); // the same close the abort started
+    await expect(fetch(`${server.url}/health`)).rejects.toThrow();
+    await expect(startServer(config(), { logger: false, signal: controller.signal })).rejects.toThrow('aborted (SIGTERM)');
   });
 });
