@@ -4,7 +4,7 @@
  * process (what the CLI, the container and tests share).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -13,11 +13,25 @@ import { ListenError, startServer } from '../../server/start.js';
 
 const children: ChildProcess[] = [];
 afterEach(() => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  for (const c of children) {
+    if (c.exitCode !== null || c.signalCode !== null) continue;
+    // A failed test may leave a server under npm or bash: end the whole tree.
+    for (const pid of descendants(c.pid!).reverse()) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    c.kill('SIGKILL');
+  }
 });
 
-function run(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', ...args], {
+/** The CLI from TypeScript sources, as `npm run dev` runs it. */
+const run = (args: string[], env: Record<string, string> = {}) => launch(process.execPath, ['--import', 'tsx', 'server/main.ts', ...args], env);
+
+function launch(command: string, args: string[], env: Record<string, string> = {}) {
+  const child = spawn(command, args, {
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -108,6 +122,64 @@ describe('kroki-studio serve', () => {
     expect(kids.filter(alive).map((pid) => `${pid}: ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').slice(0, 80)}`)).toEqual([]);
   });
 });
+
+/** SIGTERM to `pid` ends the server and every JVM/Chromium under it; returns the exit code. */
+async function stopsCleanly(pid: number, exited: Promise<number | null>) {
+  const kids = descendants(pid);
+  process.kill(pid, 'SIGTERM');
+  const code = await exited;
+  for (let i = 0; i < 50 && kids.some(alive); i++) await new Promise((r) => setTimeout(r, 100));
+  return { code, kids, left: kids.filter(alive).map((p) => `${p}: ${cmdline(p).slice(0, 80)}`) };
+}
+const cmdline = (pid: number) => {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+  } catch {
+    return '';
+  }
+};
+
+// The compiled entry (bin/kroki-studio.js runs dist/server/cli.js): the test tier runs after
+// setup, which builds it; `npm run build:server` does it by hand.
+const built = existsSync('dist/server/cli.js');
+const NOT_BUILT = 'dist/server/cli.js is missing: run `npm run build:server` first';
+
+describe('npm start', () => {
+  it('scripts/start.sh execs the server: SIGTERM to the PID npm spawned stops it and its JVM and Chromium', async (ctx) => {
+    if (!built) return ctx.skip(NOT_BUILT);
+    const s = launch('bash', ['scripts/start.sh', '--port', '0'], { STUDIO_SKIP_SETUP: '1', STUDIO_PRELOAD: 'all' });
+    const base = await s.listening;
+    expect((await fetch(`${base}/health`)).status).toBeLessThan(600);
+    // The shell is gone: the process npm would signal is node itself.
+    expect(cmdline(s.child.pid!)).toMatch(/^\S*node\S* bin\/kroki-studio\.js serve --port 0$/);
+    await waitFor(() => descendants(s.child.pid!).some((p) => /java/.test(cmdline(p))) && descendants(s.child.pid!).some((p) => /chrom/i.test(cmdline(p))));
+    const { code, left } = await stopsCleanly(s.child.pid!, s.exited);
+    expect(code).toBe(0);
+    expect(left).toEqual([]);
+  });
+
+  it("npm start hands the process over: npm's child is the server, and SIGTERM to npm stops everything", async (ctx) => {
+    if (!built) return ctx.skip(NOT_BUILT);
+    const s = launch('npm', ['start', '--silent', '--', '--port', '0'], { STUDIO_SKIP_SETUP: '1', STUDIO_PRELOAD: 'in-process,jvm' });
+    await s.listening;
+    const direct = execFileSync('ps', ['-o', 'pid=', '--ppid', String(s.child.pid)], { encoding: 'utf8' })
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    expect(direct.map(cmdline)).toEqual([expect.stringMatching(/^\S*node\S* bin\/kroki-studio\.js serve --port 0$/)]);
+    await waitFor(() => descendants(s.child.pid!).some((p) => /java/.test(cmdline(p))));
+    const { code, left } = await stopsCleanly(s.child.pid!, s.exited);
+    expect(code).toBe(0);
+    expect(left).toEqual([]);
+  });
+});
+
+async function waitFor(ok: () => boolean, ms = 20_000) {
+  for (const end = Date.now() + ms; !ok();) {
+    if (Date.now() > end) throw new Error(`not true after ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 describe('startServer', () => {
   const config = (env: Record<string, string> = {}) => loadConfig({ STUDIO_PRELOAD: 'in-process', STUDIO_PORT: '0', ...env });
