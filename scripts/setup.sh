@@ -2,7 +2,8 @@
 # Idempotent setup for Debian/Ubuntu: the system packages the embedded engines need
 # (Chromium, a JDK for the PlantUML worker, fonts incl. CJK, Graphviz for PlantUML layouts
 # and the benchmark), then npm packages from the lock file, then the build.
-# Safe to run again: it installs only what is missing and rebuilds only what changed.
+# Safe to run again: it installs only what is missing and rebuilds only what changed
+# (server and UI apart, against the stamps dist/.server-stamp and dist/.ui-stamp).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -44,5 +45,32 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
-echo "setup: building"
-npm run --silent build
+# Rebuild only what changed. A part is rebuilt when its output or its stamp is missing, or
+# when a file it is built from is newer than the stamp. The stamp is taken before the
+# build, so a file edited during a build is seen as changed next time.
+stale() { # stamp output inputs...
+  local stamp=$1 output=$2
+  shift 2
+  [ -f "$stamp" ] && [ -e "$output" ] || return 0
+  [ -n "$(find "$@" -newer "$stamp" -print -quit 2>/dev/null)" ]
+}
+rebuilt=()
+build() { # what stamp npm-script
+  mkdir -p dist
+  touch "$2.new"
+  echo "setup: building the $1 (npm run $3)"
+  npm run --silent "$3"
+  mv "$2.new" "$2"
+  rebuilt+=("the $1")
+}
+if stale dist/.server-stamp dist/server/cli.js server tsconfig*.json package.json package-lock.json scripts/build-java.mjs; then
+  build server dist/.server-stamp build:server
+fi
+if stale dist/.ui-stamp dist/ui/index.html src-renderer vite.config.ts package.json package-lock.json; then
+  build UI dist/.ui-stamp build:ui
+fi
+if [ ${#rebuilt[@]} -gt 0 ]; then
+  echo "setup: rebuilt ${rebuilt[0]}${rebuilt[1]:+ and ${rebuilt[1]}}"
+else
+  echo "setup: build up to date"
+fi

@@ -1,123 +1,164 @@
 /**
- * `kroki-studio serve [--host H] [--port P]`. Every flag also has an environment variable
- * (STUDIO_HOST, STUDIO_PORT); everything else is configured by environment only.
- * SIGINT/SIGTERM close the server: in-flight renders finish (bounded), engines stop, and
- * the Chromium and JVM children are ended before the process exits.
+ * The `kroki-studio` command line: a table of commands (`serve` today), global `--help` and
+ * `--version`, and `<command> --help`. Importing this module does nothing: `main(argv)`
+ * returns the exit code and never touches the process, so tests call it directly.
+ * `runAsProcess(argv)` is the process entry (bin/kroki-studio.js for the build,
+ * server/main.ts for `npm run dev` and the tests): it turns SIGINT/SIGTERM into an abort
+ * of the running command, gives it SHUTDOWN_GRACE_MS to finish, then exits with its code.
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config.js';
-import { createEngineRuntime } from './engine-runtime.js';
-import { createServerLogger } from './logging.js';
 import { STUDIO_VERSION } from './version.js';
 
-const USAGE = `Usage: kroki-studio serve [--host HOST] [--port PORT]
+export interface CommandContext {
+  /** Aborted on SIGINT/SIGTERM (its reason is the signal's name): the command should wind down and return. */
+  signal?: AbortSignal;
+}
 
-  serve        Start the Kroki-compatible server and the web UI.
+export interface Command {
+  name: string;
+  /** One line for the command list. */
+  summary: string;
+  /** The full `<command> --help` text. */
+  usage: string;
+  /** Returns the exit code once the command is done (for `serve`: once the server has closed). */
+  run(argv: string[], ctx: CommandContext): Promise<number>;
+}
+
+const serve: Command = {
+  name: 'serve',
+  summary: 'Start the Kroki-compatible server and the web UI.',
+  usage: `Usage: kroki-studio serve [--host HOST] [--port PORT]
+
+Start the Kroki-compatible server and the web UI; SIGINT/SIGTERM stop it (in-flight
+renders finish, engines stop, no Chromium or JVM is left behind).
+
   --host       Address to listen on (default 127.0.0.1; STUDIO_HOST). Use 0.0.0.0 in a container.
   --port       Port (default 8080; STUDIO_PORT). 0 picks a free port.
-  --version    Print the version.
   --help       This help.
+
+All other settings are environment variables; see docs/configuration.md.`,
+  async run(argv, { signal }) {
+    let values;
+    try {
+      ({ values } = parseArgs({ args: argv, options: { host: { type: 'string' }, port: { type: 'string' } } }));
+    } catch (err) {
+      process.stderr.write(`kroki-studio: ${(err as Error).message}\n\n${serve.usage}\n`);
+      return 2;
+    }
+    let config;
+    try {
+      const env = { ...process.env };
+      if (values.host !== undefined) env.STUDIO_HOST = values.host;
+      if (values.port !== undefined) env.STUDIO_PORT = values.port;
+      config = loadConfig(env);
+    } catch (err) {
+      if (err instanceof ConfigError) {
+        const flag =
+          err.setting === 'STUDIO_PORT' && values.port !== undefined
+            ? ' (--port)'
+            : err.setting === 'STUDIO_HOST' && values.host !== undefined
+              ? ' (--host)'
+              : '';
+        process.stderr.write(`kroki-studio: ${err.message}${flag}\n`);
+        return 2;
+      }
+      throw err;
+    }
+
+    // Loaded here, not at the top: `--help` and `--version` stay quick.
+    const { ListenError, startServer } = await import('./start.js');
+    let server;
+    try {
+      server = await startServer(config, { signal });
+    } catch (err) {
+      if (err instanceof ListenError) {
+        process.stderr.write(`kroki-studio: ${err.message}\n`);
+        return 1;
+      }
+      if (signal?.aborted) return 0; // stopped while starting: everything is closed
+      throw err;
+    }
+    if (!signal) return new Promise<number>(() => {}); // nothing can stop it but the process ending
+    if (!signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+    // startServer closes on abort; close() is idempotent and resolves when that is done.
+    try {
+      await server.close();
+      return 0;
+    } catch {
+      return 1; // logged by close()
+    }
+  },
+};
+
+/** One row per command; `render` and `stack` slot in here. */
+export const COMMANDS: readonly Command[] = [serve];
+
+export const USAGE = `Usage: kroki-studio <command> [options]
+
+Commands:
+${COMMANDS.map((c) => `  ${c.name.padEnd(11)}${c.summary}`).join('\n')}
+
+Options:
+  --version  Print the version.
+  --help     This help. \`kroki-studio <command> --help\` shows a command's options.
 
 All other settings are environment variables; see docs/configuration.md.`;
 
-const SHUTDOWN_GRACE_MS = 8000;
+const isHelp = (arg: string) => arg === '--help' || arg === '-h';
 
-export async function main(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { host: { type: 'string' }, port: { type: 'string' }, help: { type: 'boolean' }, version: { type: 'boolean' } },
-    });
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n\n${USAGE}\n`);
+export async function main(argv: string[], ctx: CommandContext = {}): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined) {
+    process.stderr.write(`${USAGE}\n`);
     return 2;
   }
-  const { values, positionals } = parsed;
-  if (values.version) {
+  if (isHelp(first) || (first === 'help' && rest.length === 0)) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (first === '--version' || first === '-v') {
     process.stdout.write(`${STUDIO_VERSION}\n`);
     return 0;
   }
-  if (values.help || positionals[0] !== 'serve' || positionals.length > 1) {
-    process.stdout.write(`${USAGE}\n`);
-    return values.help ? 0 : 2;
+  const name = first === 'help' ? rest[0]! : first;
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    const what = name.startsWith('-') ? `unknown option '${name}'` : `unknown command '${name}'`;
+    process.stderr.write(`kroki-studio: ${what}\n\n${USAGE}\n`);
+    return 2;
   }
-
-  let config;
-  try {
-    const env = { ...process.env };
-    if (values.host !== undefined) env.STUDIO_HOST = values.host;
-    if (values.port !== undefined) env.STUDIO_PORT = values.port;
-    config = loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      const flag =
-        err.setting === 'STUDIO_PORT' && values.port !== undefined
-          ? ' (--port)'
-          : err.setting === 'STUDIO_HOST' && values.host !== undefined
-            ? ' (--host)'
-            : '';
-      process.stderr.write(`kroki-studio: ${err.message}${flag}\n`);
-      return 2;
-    }
-    throw err;
+  // `<command> --help` (before any `--`) and `help <command>`.
+  const own = rest.indexOf('--') === -1 ? rest : rest.slice(0, rest.indexOf('--'));
+  if (first === 'help' || own.some(isHelp)) {
+    process.stdout.write(`${command.usage}\n`);
+    return 0;
   }
-
-  const log = createServerLogger(config.logLevel);
-  const exit = (code: number) => {
-    log.close();
-    process.exit(code);
-  };
-  // Start the preloaded engines before loading the web framework (~0.25 s of imports):
-  // worker threads and the JVM load on the other core meanwhile.
-  const runtime = createEngineRuntime(config, log.logger);
-  let listening: () => void = () => {};
-  // Graphviz first and alone, the other engines once the socket is open.
-  void runtime.registry.startPreloaded(new Promise<void>((resolve) => (listening = resolve)));
-  const { buildApp } = await import('./app.js');
-  const app = await buildApp(config, { logger: log.logger, runtime });
-  let closing = false;
-  const shutdown = (signal: string) => {
-    if (closing) return;
-    closing = true;
-    app.log.info({ signal }, 'shutting down');
-    const force = setTimeout(() => {
-      app.log.error('shutdown took too long; exiting');
-      exit(1);
-    }, SHUTDOWN_GRACE_MS);
-    force.unref();
-    app.close().then(
-      () => exit(0),
-      (err: unknown) => {
-        app.log.error({ err }, 'error during shutdown');
-        exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-
-  try {
-    const address = await app.listen({ host: config.host, port: config.port });
-    app.log.info({ address, upstream: config.krokiUrl, safeMode: config.safeMode }, `Kroki Studio ${STUDIO_VERSION} listening on ${address}`);
-    log.flush();
-    listening();
-  } catch (err) {
-    process.stderr.write(`kroki-studio: cannot listen on ${config.host}:${config.port}: ${(err as Error).message}\n`);
-    await app.close();
-    log.close();
-    return 1;
-  }
-  return -1; // keep running
+  return command.run(rest, ctx);
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    if (code >= 0) process.exit(code);
-  },
-  (err: unknown) => {
-    process.stderr.write(`kroki-studio: ${(err as Error).stack ?? String(err)}\n`);
-    process.exit(1);
-  },
-);
+/** How long a command may take to wind down after SIGINT/SIGTERM before the process exits anyway. */
+export const SHUTDOWN_GRACE_MS = 8000;
+
+/** The process entry: runs main(argv), stops it on SIGINT/SIGTERM, exits with its code. */
+export function runAsProcess(argv: string[]): void {
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) return; // already winding down
+    controller.abort(signal);
+    const force = setTimeout(() => {
+      process.stderr.write(`kroki-studio: shutdown took longer than ${SHUTDOWN_GRACE_MS / 1000} s; exiting\n`);
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS);
+    force.unref();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  main(argv, { signal: controller.signal }).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`kroki-studio: ${(err as Error).stack ?? String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

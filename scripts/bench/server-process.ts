@@ -1,5 +1,5 @@
 /**
- * Runs the real CLI (`node --import tsx server/cli.ts serve --port 0`) as a child process,
+ * Runs the real CLI (`node --import tsx server/main.ts serve --port 0`) as a child process,
  * as a user would, so that start-up time and the memory of the whole process tree
  * (node + JVM + Chromium) are measured honestly.
  */
@@ -31,7 +31,7 @@ const LISTENING = /listening on (http:\/\/[^\s"]+)/;
 export type Launch = 'tsx' | 'built';
 
 export function cliArgs(repoRoot: string, launch: Launch): string[] {
-  const entry = launch === 'built' ? [path.join(repoRoot, 'bin/kroki-studio.js')] : ['--import', 'tsx', path.join(repoRoot, 'server/cli.ts')];
+  const entry = launch === 'built' ? [path.join(repoRoot, 'bin/kroki-studio.js')] : ['--import', 'tsx', path.join(repoRoot, 'server/main.ts')];
   return [...entry, 'serve', '--port', '0', '--host', '127.0.0.1'];
 }
 

@@ -1,19 +1,37 @@
 /**
  * The real command line over a real socket: settings validation, limits Node enforces
- * (431), and a clean SIGTERM that leaves no JVM or Chromium behind.
+ * (431), and a clean SIGTERM that leaves no JVM or Chromium behind; startServer() in
+ * process (what the CLI, the container and tests share).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../server/config.js';
+import { ListenError, startServer } from '../../server/start.js';
 
 const children: ChildProcess[] = [];
 afterEach(() => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  for (const c of children) {
+    if (c.exitCode !== null || c.signalCode !== null) continue;
+    // A failed test may leave a server under npm or bash: end the whole tree.
+    for (const pid of descendants(c.pid!).reverse()) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    c.kill('SIGKILL');
+  }
 });
 
-function run(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts', ...args], {
+/** The CLI from TypeScript sources, as `npm run dev` runs it. */
+const run = (args: string[], env: Record<string, string> = {}) => launch(process.execPath, ['--import', 'tsx', 'server/main.ts', ...args], env);
+
+function launch(command: string, args: string[], env: Record<string, string> = {}) {
+  const child = spawn(command, args, {
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -73,7 +91,8 @@ describe('kroki-studio serve', () => {
     expect(b.err()).toMatch(/STUDIO_PORT.*\(--port\)/);
     const c = run(['frobnicate']);
     expect(await c.exited).toBe(2);
-    expect(c.out()).toContain('Usage: kroki-studio serve');
+    expect(c.err()).toContain("unknown command 'frobnicate'");
+    expect(c.err()).toMatch(/Usage: kroki-studio <command>[\s\S]*serve/);
   });
 
   it('serves over a real socket, answers 431 for huge headers, and stops cleanly on SIGTERM', async () => {
@@ -101,5 +120,102 @@ describe('kroki-studio serve', () => {
     // moment to finish tearing them down on a loaded machine.
     for (let i = 0; i < 30 && kids.some(alive); i++) await new Promise((r) => setTimeout(r, 100));
     expect(kids.filter(alive).map((pid) => `${pid}: ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').slice(0, 80)}`)).toEqual([]);
+  });
+});
+
+/** SIGTERM to `pid` ends the server and every JVM/Chromium under it; returns the exit code. */
+async function stopsCleanly(pid: number, exited: Promise<number | null>) {
+  const kids = descendants(pid);
+  process.kill(pid, 'SIGTERM');
+  const code = await exited;
+  for (let i = 0; i < 50 && kids.some(alive); i++) await new Promise((r) => setTimeout(r, 100));
+  return { code, kids, left: kids.filter(alive).map((p) => `${p}: ${cmdline(p).slice(0, 80)}`) };
+}
+const cmdline = (pid: number) => {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+  } catch {
+    return '';
+  }
+};
+
+// The compiled entry (bin/kroki-studio.js runs dist/server/cli.js): the test tier runs after
+// setup, which builds it; `npm run build:server` does it by hand.
+const built = existsSync('dist/server/cli.js');
+const NOT_BUILT = 'dist/server/cli.js is missing: run `npm run build:server` first';
+
+describe('npm start', () => {
+  it('scripts/start.sh execs the server: SIGTERM to the PID npm spawned stops it and its JVM and Chromium', async (ctx) => {
+    if (!built) return ctx.skip(NOT_BUILT);
+    const s = launch('bash', ['scripts/start.sh', '--port', '0'], { STUDIO_SKIP_SETUP: '1', STUDIO_PRELOAD: 'all' });
+    const base = await s.listening;
+    expect((await fetch(`${base}/health`)).status).toBeLessThan(600);
+    // The shell is gone: the process npm would signal is node itself.
+    expect(cmdline(s.child.pid!)).toMatch(/^\S*node\S* bin\/kroki-studio\.js serve --port 0$/);
+    await waitFor(() => descendants(s.child.pid!).some((p) => /java/.test(cmdline(p))) && descendants(s.child.pid!).some((p) => /chrom/i.test(cmdline(p))));
+    const { code, left } = await stopsCleanly(s.child.pid!, s.exited);
+    expect(code).toBe(0);
+    expect(left).toEqual([]);
+  });
+
+  it("npm start hands the process over: npm's child is the server, and SIGTERM to npm stops everything", async (ctx) => {
+    if (!built) return ctx.skip(NOT_BUILT);
+    const s = launch('npm', ['start', '--silent', '--', '--port', '0'], { STUDIO_SKIP_SETUP: '1', STUDIO_PRELOAD: 'in-process,jvm' });
+    await s.listening;
+    const direct = execFileSync('ps', ['-o', 'pid=', '--ppid', String(s.child.pid)], { encoding: 'utf8' })
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    expect(direct.map(cmdline)).toEqual([expect.stringMatching(/^\S*node\S* bin\/kroki-studio\.js serve --port 0$/)]);
+    await waitFor(() => descendants(s.child.pid!).some((p) => /java/.test(cmdline(p))));
+    const { code, left } = await stopsCleanly(s.child.pid!, s.exited);
+    expect(code).toBe(0);
+    expect(left).toEqual([]);
+  });
+});
+
+async function waitFor(ok: () => boolean, ms = 20_000) {
+  for (const end = Date.now() + ms; !ok();) {
+    if (Date.now() > end) throw new Error(`not true after ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('startServer', () => {
+  const config = (env: Record<string, string> = {}) => loadConfig({ STUDIO_PRELOAD: 'in-process', STUDIO_PORT: '0', ...env });
+
+  it('listens, reports the url and port, serves, and closes once however often close() is called', async () => {
+    let announced = '';
+    const server = await startServer(config(), { logger: false, onListening: (url) => (announced = url) });
+    expect(server.url).toBe(`http://127.0.0.1:${server.port}`);
+    expect(announced).toBe(server.url);
+    const res = await fetch(`${server.url}/graphviz/svg`, { method: 'POST', body: 'digraph { a -> b }' });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('<svg');
+    await Promise.all([server.close(), server.close()]);
+    await server.close();
+    await expect(fetch(`${server.url}/health`)).rejects.toThrow();
+  });
+
+  it('rejects with a clear error when the port is taken, and leaves nothing open', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as net.AddressInfo).port;
+    try {
+      const attempt = startServer(config({ STUDIO_PORT: String(port) }), { logger: false });
+      await expect(attempt).rejects.toBeInstanceOf(ListenError);
+      await expect(attempt).rejects.toThrow(`cannot listen on 127.0.0.1:${port}: listen EADDRINUSE`);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('closes when its signal is aborted, and refuses to start on an aborted one', async () => {
+    const controller = new AbortController();
+    const server = await startServer(config(), { logger: false, signal: controller.signal });
+    controller.abort('SIGTERM');
+    await server.close(); // the same close the abort started
+    await expect(fetch(`${server.url}/health`)).rejects.toThrow();
+    await expect(startServer(config(), { logger: false, signal: controller.signal })).rejects.toThrow('aborted (SIGTERM)');
   });
 });
