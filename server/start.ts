@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
 import type { BuiltApp } from './app.js';
 import type { StudioConfig } from './config.js';
-import { createEngineRuntime } from './engine-runtime.js';
+import { createRenderRuntime } from './render/runtime.js';
 import { createServerLogger } from './logging.js';
 import { STUDIO_VERSION } from './version.js';
 
@@ -58,10 +58,10 @@ export async function startServer(config: StudioConfig, opts: StartOptions = {})
   const ownLog = opts.logger === undefined ? createServerLogger(config.logLevel) : null;
   const logger = ownLog?.logger ?? (opts.logger || pino({ level: 'silent' }));
 
-  const runtime = createEngineRuntime(config, logger);
+  const runtime = createRenderRuntime(config, logger);
   let listening: () => void = () => {};
   // Graphviz first and alone, the other engines once the socket is open.
-  void runtime.registry.startPreloaded(new Promise<void>((resolve) => (listening = resolve)));
+  void runtime.core.startPreloaded(new Promise<void>((resolve) => (listening = resolve)));
 
   let app: BuiltApp;
   try {
@@ -70,8 +70,7 @@ export async function startServer(config: StudioConfig, opts: StartOptions = {})
     app = await buildApp(config, { logger, runtime });
   } catch (err) {
     // The app never took the engines over: stop them here.
-    await runtime.registry.stop();
-    await runtime.ctx.close();
+    await runtime.close();
     ownLog?.close();
     throw err;
   }

@@ -7,7 +7,7 @@
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { loadMermaidBundle } from '../../server/engines/mermaid-bundle.js';
+import { loadMermaidBundle } from '../../server/engines/mermaid/bundle.js';
 import type { BenchDiagram } from './diagrams.js';
 import { summarise, type Summary } from './stats.js';
 

@@ -183,8 +183,8 @@ async function main(): Promise<void> {
   // Measured like a studio that has been open a little while: the preloaded engines started
   // and their background warm-up (the PlantUML JVM's JIT above all) finished.
   const warmStarted = performance.now();
-  await app.studio.registry.startPreloaded();
-  const whenWarm = () => Promise.race([app.studio.registry.whenWarm(), new Promise((r) => setTimeout(r, 120_000).unref())]);
+  await app.studio.core.startPreloaded();
+  const whenWarm = () => Promise.race([app.studio.core.whenWarm(), new Promise((r) => setTimeout(r, 120_000).unref())]);
   await whenWarm();
   const warmUpSeconds = (performance.now() - warmStarted) / 1000;
   process.stderr.write(`[bench:ui] engines warm after ${warmUpSeconds.toFixed(1)} s\n`);

@@ -1,5 +1,5 @@
 /** Error bodies in the four shapes Kroki negotiates: text, JSON, HTML and an SVG/PNG image. */
-import type { ErrorBody } from './types.js';
+import type { ErrorBody } from '../../shared/api.js';
 
 const escapeXml = (s: string) => s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
 

@@ -3,7 +3,7 @@
  * error body a client wants. Both follow the q-values properly (highest first), which is
  * one of our documented deviations from Kroki (it prefers the lowest q for formats).
  */
-import { OUTPUT_FORMATS, type OutputFormat } from './types.js';
+import { OUTPUT_FORMATS, type OutputFormat } from '../../shared/api.js';
 
 interface MediaRange {
   type: string;

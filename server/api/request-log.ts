@@ -1,5 +1,5 @@
 /** What a render request adds to its one access-log line (see app.ts, onResponse). */
-import type { OutputFormat } from './types.js';
+import type { OutputFormat } from '../../shared/api.js';
 
 export interface RenderedLogFields {
   type: string;

@@ -37,7 +37,7 @@ const SAFE_COLOUR = /^[#a-z0-9(),.%\s-]{1,64}$/i;
 export function convertPageKind(pool: BrowserPool): PageKind {
   return {
     id: 'convert',
-    maxPages: pool.opts.config.mermaidPages,
+    maxPages: pool.opts.config.convertPages,
     javaScript: false,
     maxUses: 1000,
   };

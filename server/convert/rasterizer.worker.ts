@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { Resvg, type ResvgRenderOptions } from '@resvg/resvg-js';
 import jpeg from 'jpeg-js';
 import { BadRequestError, DiagramSyntaxError } from '../errors.js';
-import { serveWorker } from '../runtimes/workers/protocol.js';
+import { serveWorker } from '../runtimes/worker-protocol.js';
 
 export interface RasterizeRequest {
   svg: string;

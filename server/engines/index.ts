@@ -1,28 +1,16 @@
 /**
- * The catalogue of embedded engines: one factory per engine file, in one readable list
- * (like Kroki's Server.java registrations). Routes, /health and /api/engines are all
- * generated from this list.
+ * The embedded engines, in one readable list (like Kroki's Server.java registrations).
+ * Routes, /health and /api/engines are generated from it; each engine is its folder.
+ * Order matters at start-up: the first one warms alone (see RenderRuntime.startPreloaded).
  */
-import { createBytefieldEngine } from './bytefield.js';
-import { ditaaEngine } from './ditaa.js';
-import type { EngineFactory } from './engine.js';
-import { createGraphvizEngine } from './graphviz.js';
-import { createMermaidEngine } from './mermaid.js';
-import { createNomnomlEngine } from './nomnoml.js';
-import { plantumlEngine } from './plantuml.js';
-import { createVegaEngine } from './vega.js';
-import { createVegaLiteEngine } from './vegalite.js';
-import { createWavedromEngine } from './wavedrom.js';
+import { bytefield } from './bytefield/index.js';
+import { graphviz } from './graphviz/index.js';
+import { mermaid } from './mermaid/index.js';
+import { nomnoml } from './nomnoml/index.js';
+import { ditaa } from './plantuml/ditaa.js';
+import { plantuml } from './plantuml/plantuml.js';
+import type { AnyEngineSpec } from './spec.js';
+import { vega, vegalite } from './vega/vega.js';
+import { wavedrom } from './wavedrom/index.js';
 
-export const ENGINE_FACTORIES: readonly EngineFactory[] = [
-  // Order matters at start-up: the first one warms alone (see startPreloaded).
-  createGraphvizEngine,
-  plantumlEngine,
-  ditaaEngine,
-  createNomnomlEngine,
-  createVegaEngine,
-  createVegaLiteEngine,
-  createWavedromEngine,
-  createBytefieldEngine,
-  createMermaidEngine,
-];
+export const ENGINES: readonly AnyEngineSpec[] = [graphviz, plantuml, ditaa, nomnoml, vega, vegalite, wavedrom, bytefield, mermaid];

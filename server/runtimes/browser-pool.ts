@@ -1,16 +1,16 @@
 /**
  * One shared headless Chromium with warm, reused pages.
  *
- * Pages are pooled per *kind* (a setup: the Mermaid page with its 3.5 MB bundle loaded
- * once, the script-less conversion page, later BPMN/Excalidraw). A page is created
+ * Pages are pooled per *kind* (a setup an engine defines: its page with a large library
+ * loaded once, or the script-less conversion page). A page is created
  * lazily up to the kind's `maxPages`, then serves many renders; extra callers wait in
  * FIFO order. Each page lives in its own browser context, so a page can be thrown
  * away (after a timeout, a crash or an unexpected error) without touching the others.
  *
  * Network: every request a page makes is intercepted. The kind's own assets are
  * served from disk; everything else is aborted unless the caller explicitly allows
- * network (safe mode `unsafe`). This is what stops diagram text (Mermaid image nodes,
- * CSS urls, links) from making the server fetch URLs (SSRF).
+ * network (safe mode `unsafe`). This is what stops diagram text (image nodes, CSS urls,
+ * links) from making the server fetch URLs (SSRF).
  *
  * Crash recovery: the launch is memoised; when Chromium disconnects unexpectedly the
  * memo and every page are dropped, in-flight work rejects with EngineCrashedError, the
@@ -18,10 +18,10 @@
  */
 import { accessSync, constants as fsConstants, readFileSync } from 'node:fs';
 // Types only: playwright-core itself is loaded on first launch, because importing it
-// costs 0.3-2 s and the server must answer Graphviz within a second of starting.
+// costs 0.3-2 s and the server must answer its first render within a second of starting.
 import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
 import type { Logger } from 'pino';
-import type { EngineState } from '../api/types.js';
+import type { EngineState } from '../../shared/api.js';
 import type { StudioConfig } from '../config.js';
 import { EngineCrashedError, EngineUnavailableError, StudioError } from '../errors.js';
 
@@ -33,14 +33,14 @@ export interface BrowserPoolOptions {
 
 /** A page setup. Kinds are identified by `id`; the first registration of an id wins. */
 export interface PageKind {
-  /** Pool key and log name (`mermaid`, `convert`). */
+  /** Pool key and log name (an engine id, `convert`). */
   readonly id: string;
   /** Most pages of this kind open at once; further callers wait for a free page. */
   readonly maxPages: number;
   /** `false`: no script ever runs in these pages (used for untrusted SVG conversions). */
   readonly javaScript: boolean;
   /**
-   * What the page may load, by URL path under ASSET_ORIGIN (`/mermaid/index.html`): a
+   * What the page may load, by URL path under ASSET_ORIGIN (`/<engine>/index.html`): a
    * file on disk, or a function that produces the bytes (read once, then kept).
    */
   readonly assets?: Readonly<Record<string, PageAsset>>;
@@ -159,6 +159,8 @@ export class BrowserPool {
   private restartCount = 0;
   private readonly kinds = new Map<string, KindState>();
   private readonly assetCache = new Map<PageAsset, Buffer>();
+  private inUse = 0;
+  private lastUse = 0;
 
   constructor(readonly opts: BrowserPoolOptions) {
     this.config = opts.config;
@@ -241,6 +243,27 @@ export class BrowserPool {
   async withPage<T>(kind: PageKind, opts: WithPageOptions, work: (page: Page) => Promise<T>): Promise<T> {
     const { signal } = opts;
     signal.throwIfAborted();
+    this.inUse++;
+    try {
+      return await this.onPage(kind, opts, work);
+    } finally {
+      this.inUse--;
+      this.lastUse = Date.now();
+    }
+  }
+
+  /** Work on a page right now (renders, conversions, warm-ups): the runtime manager never stops a busy browser. */
+  busy(): boolean {
+    return this.inUse > 0;
+  }
+
+  /** When a page was last used (ms since epoch), 0 if never. */
+  lastUsedAt(): number {
+    return this.lastUse;
+  }
+
+  private async onPage<T>(kind: PageKind, opts: WithPageOptions, work: (page: Page) => Promise<T>): Promise<T> {
+    const { signal } = opts;
     const ks = this.register(kind);
     const lease = await this.acquire(ks, signal);
     lease.allowNetwork = opts.allowNetwork === true;

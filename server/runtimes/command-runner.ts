@@ -43,7 +43,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import type { EngineState } from '../api/types.js';
+import type { EngineState } from '../../shared/api.js';
 import { EngineCrashedError, EngineUnavailableError, RenderTimeoutError, StudioError } from '../errors.js';
 
 // ---------------------------------------------------------------------------

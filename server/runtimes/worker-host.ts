@@ -17,9 +17,9 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import type { EngineState } from '../api/types.js';
+import type { EngineState } from '../../shared/api.js';
 import { BadRequestError, DiagramSyntaxError, EngineCrashedError, EngineUnavailableError, StudioError } from '../errors.js';
-import type { WireError, WorkerMessage, WorkerRequest } from './workers/protocol.js';
+import type { WireError, WorkerMessage, WorkerRequest } from './worker-protocol.js';
 
 export interface WorkerHostOptions {
   /** Engine/runtime id used in logs, errors and `onRestart`. */

@@ -7,7 +7,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import axios, { AxiosError, type AxiosInstance } from 'axios';
-import type { OutputFormat } from '../api/types.js';
+import type { OutputFormat } from '../../shared/api.js';
 import { StudioError } from '../errors.js';
 
 export interface UpstreamHealth {

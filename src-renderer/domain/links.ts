@@ -2,7 +2,7 @@
  * The shareable forms of a diagram: Kroki GET image URL, Studio edit link, Markdown
  * snippet, and the POST form for sources too long for a GET URL.
  */
-import type { OutputFormat } from '../../server/api/types';
+import type { OutputFormat } from '../../shared/api';
 
 export interface DiagramLinks {
   imageUrl: string;

@@ -1,5 +1,5 @@
 import axios, { type AxiosInstance, isAxiosError, isCancel } from 'axios';
-import type { EnginesResponse, ErrorBody, HealthResponse, StudioConfigResponse } from '../../server/api/types';
+import type { EnginesResponse, ErrorBody, HealthResponse, StudioConfigResponse } from '../../shared/api';
 import { DEFAULT_MAX_URI_LENGTH, RenderAborted, RenderError, type RenderRequest, type RenderResult, type ServerInfo, type StudioApi } from './StudioApi';
 
 /** Reads Kroki's JSON error body; falls back to the text the server sent. */

@@ -3,7 +3,7 @@
  * build talks HTTP (HttpStudioApi); the Electron build adds an IPC transport behind the
  * same interface. Components and stores never see the transport.
  */
-import type { EnginesResponse, HealthResponse, OutputFormat } from '../../server/api/types';
+import type { EnginesResponse, HealthResponse, OutputFormat } from '../../shared/api';
 
 export interface RenderRequest {
   type: string;

@@ -4,7 +4,7 @@
  * and falls back to the server's PNG when the browser refuses (tainted canvas);
  * PDF/TXT/JPEG are asked from the server when the type supports them.
  */
-import type { OutputFormat } from '../../server/api/types';
+import type { OutputFormat } from '../../shared/api';
 import { useStudioApi } from './api';
 
 export interface PngOptions {

@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref, watch } from 'vue';
 import { canonicalType, defaultExtension, typeFromFileName } from '../domain/diagramTypes';
-import { firstExample } from '../domain/examples';
+import { firstExample } from '../../shared/examples';
 import { readJson, STORAGE_KEYS, writeJson } from '../services/storage';
 
 export interface StudioDocument {

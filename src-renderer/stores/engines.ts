@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { EngineTypeInfo, EnginesResponse, OutputFormat, Placement } from '../../server/api/types';
+import type { EngineTypeInfo, EnginesResponse, OutputFormat, Placement } from '../../shared/api';
 import { DIAGRAM_TYPES, canonicalType, typeMeta } from '../domain/diagramTypes';
 import { useStudioApi } from '../services/api';
 import type { ServerInfo } from '../services/StudioApi';

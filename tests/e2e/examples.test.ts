@@ -4,7 +4,7 @@
  * the output; they need a Kroki upstream to check.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXAMPLES } from '../../src-renderer/domain/examples.js';
+import { EXAMPLES } from '../../shared/examples.js';
 import { placements, startStudio, type Studio } from './support/studio.js';
 
 let studio: Studio;

@@ -4,7 +4,7 @@
  * received, so tests read back exactly what reached the engine. Real engines have their
  * own integration tests.
  */
-import type { DiagramEngine, EngineFactory } from '../../server/engines/engine.js';
+import { defineEngine, type InlineRuntime } from '../../server/engines/spec.js';
 import { DiagramSyntaxError } from '../../server/errors.js';
 
 export interface EchoControl {
@@ -13,19 +13,15 @@ export interface EchoControl {
   release: () => void;
 }
 
-export function echoEngine(control: EchoControl = { renders: 0, release: () => {} }, types: readonly string[] = ['echo', 'echo-alias']): EngineFactory {
+export function echoEngine(control: EchoControl = { renders: 0, release: () => {} }, types: readonly string[] = ['echo', 'echo-alias']) {
   let gate: Promise<void> = Promise.resolve();
-  return (): DiagramEngine => ({
+  return defineEngine<InlineRuntime>({
     id: 'echo',
     types,
     formats: ['svg', 'png', 'txt'],
-    runtime: 'in-process',
-    concurrency: 1,
-    state: () => 'ready',
+    options: { named: { mode: { kind: 'enum', values: ['plain', 'fancy'], description: 'A test option with allowed values.' } } },
+    runtime: { kind: 'inline' },
     version: () => '1.0.0',
-    available: () => ({ ok: true }),
-    start: async () => {},
-    stop: async () => {},
     async render({ source, format, options, signal }) {
       control.renders++;
       if (source.includes('hold')) {

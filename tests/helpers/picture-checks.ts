@@ -1,8 +1,8 @@
 /** Checks on rendered pictures: well-formed SVG with its text, PNG/JPEG magic and size. */
 import { XMLValidator } from 'fast-xml-parser';
 import { expect } from 'vitest';
-import type { OutputFormat, SafeMode } from '../../server/api/types.js';
-import type { RenderInput } from '../../server/engines/engine.js';
+import type { OutputFormat, SafeMode } from '../../shared/api.js';
+import type { EngineRequest } from '../../server/render/engines.js';
 
 /** Parses as XML, has an <svg> root, and returns the text content of every element. */
 export function expectSvg(buf: Buffer | string): string {
@@ -44,7 +44,7 @@ export function renderInput(
   source: string,
   format: OutputFormat = 'svg',
   more: { options?: Record<string, string>; safeMode?: SafeMode; signal?: AbortSignal } = {},
-): RenderInput {
+): EngineRequest {
   return {
     type,
     source,

@@ -341,8 +341,8 @@ describe('identical renders in flight share one result', () => {
   it('one client leaving does not fail the other; the render is cancelled only when all have left', async () => {
     const held: EchoControl = { renders: 0, release: () => {} };
     const shared = await buildApp(loadConfig({ STUDIO_PRELOAD: 'none', LOG_LEVEL: 'silent' }), { engines: [echoEngine(held)], logger: false });
-    const service = shared.studio.service;
-    const request = (signal: AbortSignal) => service.render({ type: 'echo', format: 'txt', source: 'hold shared', options: {}, signal });
+    const core = shared.studio.core;
+    const request = (signal: AbortSignal) => core.render(core.plan('echo', 'txt', {}, 'hold shared'), signal);
     try {
       const a = new AbortController();
       const b = new AbortController();
@@ -359,13 +359,13 @@ describe('identical renders in flight share one result', () => {
       // Everyone leaves: the shared render itself is cancelled (the echo engine rejects on abort).
       const c = new AbortController();
       const before = held.renders;
-      const third = service.render({ type: 'echo', format: 'svg', source: 'hold again', options: {}, signal: c.signal });
+      const third = core.render(core.plan('echo', 'svg', {}, 'hold again'), c.signal);
       await new Promise((r) => setTimeout(r, 50));
       expect(held.renders).toBe(before + 1);
       c.abort(new Error('client C left'));
       await expect(third).rejects.toThrow('client C left');
       // The engine slot is free again: a new render goes through at once.
-      const next = await service.render({ type: 'echo', format: 'txt', source: 'after', options: {}, signal: new AbortController().signal });
+      const next = await core.render(core.plan('echo', 'txt', {}, 'after'), new AbortController().signal);
       expect(next.body.toString()).toBe('after|{}');
     } finally {
       await shared.close();

@@ -38,12 +38,18 @@ describe('configuration', () => {
     expect((err as Error).message).toContain(setting);
   });
 
-  it('reads the JVM options and warm-up length', () => {
+  it('reads the JVM options and warm-up length (settings the PlantUML folder declares, same variables)', () => {
     const c = loadConfig({ STUDIO_JVM_OPTIONS: '  -XX:TieredStopAtLevel=1   -Dfoo=bar ', STUDIO_JVM_WARMUP: '0' });
-    expect(c.jvmOptions).toEqual(['-XX:TieredStopAtLevel=1', '-Dfoo=bar']);
-    expect(c.jvmWarmupRenders).toBe(0);
-    expect(loadConfig({}).jvmOptions).toEqual([]);
-    expect(loadConfig({}).jvmWarmupRenders).toBe(800);
+    expect(c.settings.STUDIO_JVM_OPTIONS).toEqual(['-XX:TieredStopAtLevel=1', '-Dfoo=bar']);
+    expect(c.settings.STUDIO_JVM_WARMUP).toBe(0);
+    expect(loadConfig({}).settings.STUDIO_JVM_OPTIONS).toEqual([]);
+    expect(loadConfig({}).settings.STUDIO_JVM_WARMUP).toBe(800);
+  });
+
+  it('validates engine settings at start, naming the variable', () => {
+    expect(() => loadConfig({ STUDIO_JVM_HEAP: 'lots' })).toThrow(/STUDIO_JVM_HEAP.*a size like 256m or 1g/);
+    expect(() => loadConfig({ STUDIO_MERMAID_PAGES: '0' })).toThrow(/STUDIO_MERMAID_PAGES.*from 1 to 16/);
+    expect(() => loadConfig({ STUDIO_PLANTUML_JAR: '/nowhere/plantuml.jar' })).toThrow(/STUDIO_PLANTUML_JAR: no file at/);
   });
 
   it('reads per-type policies and normalises the upstream URL', () => {
@@ -51,7 +57,7 @@ describe('configuration', () => {
     expect(policyFor(c, 'mermaid')).toBe('upstream');
     expect(policyFor(c, 'graphviz')).toBe('auto');
     expect(c.krokiUrl).toBe('http://127.0.0.1:8000');
-    expect([...c.preload].sort()).toEqual(['browser', 'in-process', 'jvm']);
+    expect([...c.preload].sort()).toEqual(['browser', 'command', 'in-process', 'jvm']);
   });
 });
 

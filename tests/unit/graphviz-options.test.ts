@@ -1,28 +1,34 @@
 import { describe, expect, it } from 'vitest';
-import { applyDefaultAttributes, parseGraphvizOptions, rootBraceIndex } from '../../server/engines/graphviz.js';
+import { applyDefaultAttributes, defaultAttributes, graphviz, rootBraceIndex } from '../../server/engines/graphviz/index.js';
 import { BadRequestError } from '../../server/errors.js';
+import { validateOptions } from '../../server/render/options.js';
+
+// Graphviz's schema checked by the render core's one validator (server/render/options.ts).
+const parse = (options: Record<string, string>) => validateOptions(graphviz.options, options);
 
 describe('Graphviz options', () => {
   it('reads layout, scale and default attributes like Kroki', () => {
-    const o = parseGraphvizOptions({
+    const options = {
       layout: 'NEATO',
       scale: '1.5',
       'node-attribute-shape': 'box',
       'edge-attribute-color': 'red',
       'graph-attribute-rankdir': 'LR',
       other: 'x',
-    });
-    expect(o.layout).toBe('neato');
-    expect(o.scale).toBe(1.5);
-    expect(o.attributes).toEqual({ graph: [['rankdir', 'LR']], node: [['shape', 'box']], edge: [['color', 'red']] });
+    };
+    const values = parse(options);
+    expect(values.layout).toBe('neato');
+    expect(values.scale).toBe(1.5);
+    expect(defaultAttributes(options)).toEqual({ graph: [['rankdir', 'LR']], node: [['shape', 'box']], edge: [['color', 'red']] });
   });
 
-  it('refuses unknown layouts, bad scales and attribute names that could inject DOT', () => {
-    expect(() => parseGraphvizOptions({ layout: 'dot;rm' })).toThrow(BadRequestError);
-    expect(() => parseGraphvizOptions({ scale: '0' })).toThrow(/Invalid scale/);
-    expect(() => parseGraphvizOptions({ scale: 'big' })).toThrow(/Invalid scale/);
-    expect(() => parseGraphvizOptions({ 'node-attribute-a]; b [x': '1' })).toThrow(/attribute name/);
-    expect(() => parseGraphvizOptions({ 'node-attribute-label': 'ends with \\' })).toThrow(/backslash/);
+  it('refuses unknown layouts, bad scales and attribute names that could inject DOT, naming the option and what it accepts', () => {
+    expect(() => parse({ layout: 'dot;rm' })).toThrow(BadRequestError);
+    expect(() => parse({ layout: 'dot;rm' })).toThrow(/option layout: "dot;rm"\. Must be one of dot, neato, .* or patchwork/);
+    expect(() => parse({ scale: '0' })).toThrow(/option scale: "0"\. Must be a number greater than 0 and at most 100/);
+    expect(() => parse({ scale: 'big' })).toThrow(/option scale/);
+    expect(() => parse({ 'node-attribute-a]; b [x': '1' })).toThrow(/attribute name/);
+    expect(() => parse({ 'node-attribute-label': 'ends with \\' })).toThrow(/backslash/);
   });
 });
 

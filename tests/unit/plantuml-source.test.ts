@@ -6,10 +6,11 @@ import {
   decodePlantumlEncoded,
   normalizePlantumlText,
   sanitizeIncludes,
-  validateTheme,
   withDelimiters,
-} from '../../server/engines/plantuml-source.js';
+} from '../../server/engines/plantuml/source.js';
+import { plantuml } from '../../server/engines/plantuml/plantuml.js';
 import { BadRequestError, StudioError } from '../../server/errors.js';
+import { validateOptions } from '../../server/render/options.js';
 
 const HELLO = '@startuml\nBob -> Alice : hello\n@enduml';
 
@@ -216,12 +217,13 @@ describe('sanitizeIncludes', () => {
   });
 });
 
-describe('validateTheme', () => {
+describe('the theme option (PlantUML schema, checked by the render core)', () => {
+  const theme = (value: string) => validateOptions(plantuml.options, { theme: value }).theme;
   it('accepts plain names and refuses anything that could inject directives', () => {
-    expect(validateTheme('cerulean-outline')).toBe('cerulean-outline');
-    expect(validateTheme('sketchy_2')).toBe('sketchy_2');
+    expect(theme('cerulean-outline')).toBe('cerulean-outline');
+    expect(theme('sketchy_2')).toBe('sketchy_2');
     for (const bad of ['cerulean\n!include /etc/passwd', 'x from https://evil', '$x', '', '../x']) {
-      expectBadRequest(() => validateTheme(bad), /Invalid theme/);
+      expectBadRequest(() => theme(bad), /Invalid value for option theme/);
     }
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { findUrl } from '../../server/runtimes/workers/vega-safety.js';
-import { lineAt } from '../../server/runtimes/workers/json-source.js';
+import { findUrl } from '../../server/engines/vega/safety.js';
+import { lineAt } from '../../server/engines/_support/json-source.js';
 
 describe('findUrl (Vega secure-mode scan): path of the first `url` key, or null', () => {
   it('returns the path of a url key anywhere: data, nested marks, layers, image encodings', () => {

@@ -3,26 +3,26 @@
  * `/healthz` + `/v1/health` the way Kroki answers them, for tools that expect that.
  */
 import type { FastifyInstance } from 'fastify';
-import type { StudioConfig } from '../../config.js';
-import type { EngineRegistry } from '../../engines/registry.js';
-import type { KrokiClient } from '../../upstream/kroki-client.js';
-import type { HealthResponse, HealthStatus } from '../types.js';
+import type { RenderCore } from '../../render/core.js';
+import type { UpstreamProvider } from '../../upstream/provider.js';
+import type { HealthResponse, HealthStatus } from '../../../shared/api.js';
 import { STUDIO_VERSION } from '../../version.js';
 
 interface Deps {
-  config: StudioConfig;
-  registry: EngineRegistry;
-  upstream: KrokiClient | null;
+  core: RenderCore;
+  upstream: UpstreamProvider;
 }
 
 const startedAt = Date.now();
 
-export default async function healthRoutes(app: FastifyInstance, { registry, upstream }: Deps): Promise<void> {
+export default async function healthRoutes(app: FastifyInstance, { core, upstream: provider }: Deps): Promise<void> {
   app.get('/health', async (_request, reply) => {
-    const kroki: HealthResponse['checks']['kroki'] = upstream
-      ? await upstream.health(5000).then((h) => ({
+    // The upstream in use at this moment: the local stack may have switched it.
+    const current = provider.current();
+    const kroki: HealthResponse['checks']['kroki'] = current
+      ? await (await current.client()).health(5000).then((h) => ({
           status: h.ok ? ('healthy' as const) : ('unhealthy' as const),
-          url: upstream.baseUrl,
+          url: current.url,
           response_time_ms: h.responseTimeMs,
           message: h.message,
         }))
@@ -31,7 +31,7 @@ export default async function healthRoutes(app: FastifyInstance, { registry, ups
     const engines: HealthResponse['checks']['engines'] = {};
     let usable = 0;
     let broken = 0;
-    for (const e of registry.engines) {
+    for (const e of core.engines) {
       const avail = e.available();
       const state = avail.ok ? e.state() : 'failed';
       engines[e.id] = { status: state, runtime: e.runtime, version: e.version() };
@@ -57,9 +57,9 @@ export default async function healthRoutes(app: FastifyInstance, { registry, ups
 
   const krokiStyle = async (_request: unknown, reply: import('fastify').FastifyReply) => {
     const version: Record<string, unknown> = { 'kroki-studio': { number: STUDIO_VERSION } };
-    for (const type of registry.knownTypes()) {
-      const engine = registry.engineFor(type);
-      version[type] = engine ? engine.version() : registry.route(type).placement;
+    for (const type of core.knownTypes()) {
+      const engine = core.engineFor(type);
+      version[type] = engine ? engine.version() : core.route(type).placement;
     }
     return reply
       .type('application/health+json')

@@ -7,19 +7,19 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { StudioConfig } from '../../config.js';
-import { decodePlantumlEncoded } from '../../engines/plantuml-source.js';
-import { CONTENT_TYPES, KROKI_TYPES } from '../../engines/kroki-types.js';
+import { decodePlantumlEncoded } from '../../engines/plantuml/source.js';
+import { CONTENT_TYPES, findType } from '../../../shared/diagram-types.js';
 import { BadRequestError, StudioError, UnsupportedFormatError, humanList } from '../../errors.js';
 import { decodeKrokiSource } from '../decode.js';
 import { formatFromAccept, normaliseFormat } from '../negotiate.js';
 import { mergeOptions } from '../options.js';
 import '../request-log.js';
-import type { RenderService } from '../render-service.js';
-import type { OutputFormat } from '../types.js';
+import type { RenderCore } from '../../render/core.js';
+import type { OutputFormat } from '../../../shared/api.js';
 
 interface Deps {
   config: StudioConfig;
-  service: RenderService;
+  core: RenderCore;
 }
 
 class NotFoundError extends StudioError {
@@ -36,23 +36,22 @@ class MethodNotAllowedError extends StudioError {
 
 type Params = { type: string; format?: string; encoded?: string };
 
-export default async function renderRoutes(app: FastifyInstance, { config, service }: Deps): Promise<void> {
-  const registry = service.registry;
-
+export default async function renderRoutes(app: FastifyInstance, { config, core }: Deps): Promise<void> {
   const requireType = (type: string) => {
-    if (!registry.isKnown(type)) throw new NotFoundError();
+    if (!core.isKnown(type)) throw new NotFoundError();
   };
 
   const parseFormat = (type: string, raw: string): OutputFormat => {
     const f = normaliseFormat(raw);
     if (f) return f;
-    throw new UnsupportedFormatError(raw, type, registry.route(type).formats);
+    throw new UnsupportedFormatError(raw, type, core.route(type).formats);
   };
 
-  const keepsWhitespace = (type: string) => registry.engineFor(type)?.keepWhitespace ?? KROKI_TYPES[type]?.keepWhitespace ?? false;
+  // How GET sources decode is the type's, from the one catalogue (shared/diagram-types.ts).
+  const keepsWhitespace = (type: string) => findType(type)?.keepWhitespace === true;
 
   const decodeGet = (type: string, encoded: string): string => {
-    const plantuml = registry.engineFor(type)?.sourceEncoding === 'plantuml' || KROKI_TYPES[type]?.plantumlEncoding;
+    const plantuml = findType(type)?.plantumlEncoding === true;
     if (plantuml) return decodePlantumlEncoded(encoded, config.bodyLimit);
     return decodeKrokiSource(encoded, config.bodyLimit, !keepsWhitespace(type));
   };
@@ -65,9 +64,10 @@ export default async function renderRoutes(app: FastifyInstance, { config, servi
     source: string,
     options: Record<string, string>,
   ): Promise<FastifyReply> {
-    const etag = service.check(type, format, options, source);
-    if (request.method === 'GET' && ifNoneMatch(request.headers['if-none-match'], etag)) {
-      return reply.code(304).header('etag', etag).header('cache-control', 'public, max-age=432000').send();
+    // One plan per request: the route and the cache key (the ETag) are worked out once.
+    const plan = core.plan(type, format, options, source);
+    if (request.method === 'GET' && ifNoneMatch(request.headers['if-none-match'], plan.etag)) {
+      return reply.code(304).header('etag', plan.etag).header('cache-control', 'public, max-age=432000').send();
     }
     const controller = new AbortController();
     const onClose = () => {
@@ -76,7 +76,7 @@ export default async function renderRoutes(app: FastifyInstance, { config, servi
     reply.raw.once('close', onClose);
     const started = performance.now();
     try {
-      const result = await service.render({ type, format, source, options, signal: controller.signal });
+      const result = await core.render(plan, controller.signal);
       // The one log line per request (app.ts, onResponse) carries what was rendered where.
       request.rendered = {
         type,
@@ -130,7 +130,7 @@ export default async function renderRoutes(app: FastifyInstance, { config, servi
       if (source.trim() === '') throw new BadRequestError('Request body must not be empty.');
     }
     if (format === undefined) {
-      const supported = registry.route(type).formats;
+      const supported = core.route(type).formats;
       const choice = formatFromAccept(request.headers.accept, supported);
       if ('error' in choice) {
         if (choice.error === 'undefined')
@@ -153,7 +153,7 @@ export default async function renderRoutes(app: FastifyInstance, { config, servi
     const source = requireField(json, 'diagram_source');
     const type = requireField(json, 'diagram_type');
     const rawFormat = requireField(json, 'output_format');
-    if (!registry.isKnown(type)) throw new BadRequestError(`Unsupported diagram type: ${type}. Must be one of ${humanList(registry.knownTypes())}`);
+    if (!core.isKnown(type)) throw new BadRequestError(`Unsupported diagram type: ${type}. Must be one of ${humanList(core.knownTypes())}`);
     const format = parseFormat(type, rawFormat);
     const options = mergeOptions(request.query, request.headers, json.diagram_options);
     return respond(request, reply, type, format, source, options);

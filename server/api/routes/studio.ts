@@ -1,25 +1,35 @@
 /** Studio extras under /api/: the engine matrix and the settings a client needs. */
 import type { FastifyInstance } from 'fastify';
 import type { StudioConfig } from '../../config.js';
-import type { EngineRegistry } from '../../engines/registry.js';
+import type { RenderCore } from '../../render/core.js';
+import type { UpstreamProvider } from '../../upstream/provider.js';
 import { StudioError } from '../../errors.js';
 import { STUDIO_VERSION } from '../../version.js';
-import type { EnginesResponse, StudioConfigResponse, WarmResult } from '../types.js';
+import type { EnginesResponse, StudioConfigResponse, WarmResult } from '../../../shared/api.js';
 
-export default async function studioRoutes(app: FastifyInstance, { config, registry }: { config: StudioConfig; registry: EngineRegistry }): Promise<void> {
-  app.get('/api/engines', async (): Promise<EnginesResponse> => ({
-    upstream: { url: config.krokiUrl },
-    safeMode: config.safeMode,
-    types: registry.describe(),
-  }));
+interface Deps {
+  config: StudioConfig;
+  core: RenderCore;
+  upstream: UpstreamProvider;
+}
+
+export default async function studioRoutes(app: FastifyInstance, { config, core, upstream }: Deps): Promise<void> {
+  app.get('/api/engines', async (): Promise<EnginesResponse> => {
+    const current = upstream.current();
+    return {
+      upstream: current ? { url: current.url, source: current.source } : { url: null },
+      safeMode: config.safeMode,
+      types: core.describe(),
+    };
+  });
 
   // Start a type's engine before its first render, for a client that knows renders are
   // coming (a desktop shell restoring its tabs, a pipeline before a batch). Nothing is
   // rendered; 202 because the start goes on after the answer.
   app.post<{ Params: { type: string } }>('/api/engines/:type/warm', async (request, reply): Promise<WarmResult> => {
     const { type } = request.params;
-    if (!registry.isKnown(type)) throw new StudioError(404, `Unknown diagram type: ${type}. GET /api/engines lists the types.`);
-    const result = registry.warm(type);
+    if (!core.isKnown(type)) throw new StudioError(404, `Unknown diagram type: ${type}. GET /api/engines lists the types.`);
+    const result = core.warm(type);
     reply.code(result.engine && result.engine.state !== 'ready' ? 202 : 200);
     return result;
   });
@@ -37,6 +47,6 @@ export default async function studioRoutes(app: FastifyInstance, { config, regis
     bodyLimit: config.bodyLimit,
     renderTimeoutMs: config.renderTimeoutMs,
     safeMode: config.safeMode,
-    upstream: config.krokiUrl,
+    upstream: upstream.url(),
   }));
 }

@@ -1,11 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createBytefieldEngine } from '../../../server/engines/bytefield.js';
+import { bytefield } from '../../../server/engines/bytefield/index.js';
 import { DiagramSyntaxError } from '../../../server/errors.js';
 import { testContext } from '../../helpers/context.js';
 import { expectSvg, renderInput } from '../../helpers/picture-checks.js';
 
 const ctx = testContext();
-const engine = createBytefieldEngine(ctx);
+const engine = ctx.engine(bytefield);
 
 afterAll(async () => {
   await engine.stop();

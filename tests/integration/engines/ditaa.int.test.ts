@@ -1,12 +1,13 @@
 /** ditaa through PlantUML's built-in ditaa, on the JVM it shares with the plantuml engine. */
 import { Window } from 'happy-dom';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OutputFormat } from '../../../server/api/types.js';
-import { createDitaaEngine } from '../../../server/engines/ditaa.js';
-import type { DiagramEngine } from '../../../server/engines/engine.js';
-import { createPlantumlEngine } from '../../../server/engines/plantuml.js';
+import type { OutputFormat } from '../../../shared/api.js';
+import { findType } from '../../../shared/diagram-types.js';
+import { ditaa as ditaaSpec } from '../../../server/engines/plantuml/ditaa.js';
+import { plantuml as plantumlSpec } from '../../../server/engines/plantuml/plantuml.js';
 import { BadRequestError } from '../../../server/errors.js';
-import { sharedJvmWorker } from '../../../server/runtimes/jvm-worker.js';
+import type { LiveEngine } from '../../../server/render/engines.js';
+import type { JvmHost } from '../../../server/runtimes/jvm-host.js';
 import { testContext } from '../../helpers/context.js';
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -19,15 +20,15 @@ function pngSize(png: Buffer): { width: number; height: number } {
 }
 
 describe('ditaa engine (PlantUML built-in ditaa)', () => {
-  const ctx = testContext();
-  let ditaa: DiagramEngine;
-  let plantuml: DiagramEngine;
+  const ctx = testContext({ STUDIO_JVM_WARMUP: '0' });
+  let ditaa: LiveEngine;
+  let plantuml: LiveEngine;
   const render = (source: string, format: OutputFormat, options: Record<string, string> = {}) =>
     ditaa.render({ type: 'ditaa', source, format, options, safeMode: 'secure', signal: new AbortController().signal });
 
   beforeAll(async () => {
-    ditaa = createDitaaEngine(ctx, { warmupRenders: 0 });
-    plantuml = createPlantumlEngine(ctx, { warmupRenders: 0 });
+    ditaa = ctx.engine(ditaaSpec);
+    plantuml = ctx.engine(plantumlSpec);
     await ditaa.start();
   });
 
@@ -39,7 +40,7 @@ describe('ditaa engine (PlantUML built-in ditaa)', () => {
 
   it('declares Kroki’s formats and keeps whitespace', () => {
     expect(ditaa.formats).toEqual(['svg', 'png']);
-    expect(ditaa.keepWhitespace).toBe(true);
+    expect(findType('ditaa')?.keepWhitespace).toBe(true);
     expect(ditaa.version()).toMatch(/^\d+\.\d+/);
   });
 
@@ -92,7 +93,7 @@ describe('ditaa engine (PlantUML built-in ditaa)', () => {
   });
 
   it('shares one JVM with the plantuml engine', async () => {
-    const pid = sharedJvmWorker(ctx).pid();
+    const pid = (ditaa.host as JvmHost).pid();
     const svg = await plantuml.render({
       type: 'plantuml',
       source: 'A -> B : shared',
@@ -102,6 +103,6 @@ describe('ditaa engine (PlantUML built-in ditaa)', () => {
       signal: new AbortController().signal,
     });
     expect(svg.toString()).toContain('shared');
-    expect(sharedJvmWorker(ctx).pid()).toBe(pid);
+    expect((ditaa.host as JvmHost).pid()).toBe(pid);
   });
 });

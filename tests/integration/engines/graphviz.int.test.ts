@@ -1,13 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGraphvizEngine } from '../../../server/engines/graphviz.js';
+import { graphviz } from '../../../server/engines/graphviz/index.js';
+import type { WorkerHost } from '../../../server/runtimes/worker-host.js';
 import { BadRequestError, DiagramSyntaxError, EngineCrashedError } from '../../../server/errors.js';
 import { testContext } from '../../helpers/context.js';
 import { expectSvg, jpegSize, pngSize, renderInput } from '../../helpers/picture-checks.js';
 
 const ctx = testContext();
-const engine = createGraphvizEngine(ctx) as ReturnType<typeof createGraphvizEngine> & {
-  host: { simulateCrash(): Promise<void>; workerCount(): number };
-};
+const engine = ctx.engine(graphviz) as ReturnType<typeof ctx.engine> & { host: WorkerHost };
 
 /** 20 nodes in a ring with chords: the baseline's "small" digraph. */
 const small = (() => {
@@ -77,7 +76,9 @@ describe('graphviz engine', () => {
     expect(svg).toMatch(/fill="yellow"/);
     expect(svg).toMatch(/<polygon fill="none" stroke="blue"/); // a: box, blue from the source
     expect(svg).toMatch(/<polygon fill="none" stroke="red"/); // b: box, red from the option
-    await expect(engine.render(renderInput('graphviz', src, 'svg', { options: { layout: 'nope' } }))).rejects.toThrow(/Unsupported layout engine: nope/);
+    await expect(engine.render(renderInput('graphviz', src, 'svg', { options: { layout: 'nope' } }))).rejects.toThrow(
+      /option layout: "nope". Must be one of dot, neato/,
+    );
     await expect(engine.render(renderInput('graphviz', src, 'svg', { options: { layout: 'nope' } }))).rejects.toBeInstanceOf(BadRequestError);
   });
 

@@ -8,8 +8,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { mermaidConfigFor } from '../../../server/engines/mermaid-config.js';
-import { mermaidPageKind } from '../../../server/engines/mermaid.js';
+import { mermaidConfigFor } from '../../../server/engines/mermaid/config.js';
+import { mermaidPageKind } from '../../../server/engines/mermaid/index.js';
 import type { PageKind } from '../../../server/runtimes/browser-pool.js';
 import { testContext } from '../../helpers/context.js';
 

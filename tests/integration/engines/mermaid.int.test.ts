@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMermaidEngine, mermaidPageKind } from '../../../server/engines/mermaid.js';
+import { mermaid, mermaidPageKind } from '../../../server/engines/mermaid/index.js';
 import { BadRequestError, DiagramSyntaxError, EngineCrashedError } from '../../../server/errors.js';
 import { testContext } from '../../helpers/context.js';
 import { startMarkerServer, type MarkerServer } from '../../helpers/marker-server.js';
 import { pdfText } from '../../helpers/pdf-text.js';
 import { expectSvg, pngSize, renderInput } from '../../helpers/picture-checks.js';
 
-const ctx = testContext({}, { mermaidPages: 2 });
-const engine = createMermaidEngine(ctx);
+const ctx = testContext({ STUDIO_MERMAID_PAGES: '2' });
+const engine = ctx.engine(mermaid);
 let marker: MarkerServer;
 
 /** The baseline's "small" diagram: an 11-node flowchart. */
@@ -147,8 +147,8 @@ describe('mermaid engine', () => {
   });
 
   it('rejects text over the size limit before the browser is used', async () => {
-    const small = testContext({}, { mermaidMaxTextSize: 100 });
-    const limited = createMermaidEngine(small);
+    const small = testContext({ KROKI_MERMAID_MAX_TEXT_SIZE: '100' });
+    const limited = small.engine(mermaid);
     try {
       const err = await limited.render(renderInput('mermaid', `graph TD\n${'  A --> B\n'.repeat(20)}`)).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(BadRequestError);

@@ -1,11 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createNomnomlEngine } from '../../../server/engines/nomnoml.js';
+import { nomnoml } from '../../../server/engines/nomnoml/index.js';
 import { DiagramSyntaxError } from '../../../server/errors.js';
 import { testContext } from '../../helpers/context.js';
 import { expectSvg, renderInput } from '../../helpers/picture-checks.js';
 
 const ctx = testContext();
-const engine = createNomnomlEngine(ctx);
+const engine = ctx.engine(nomnoml);
 
 afterAll(async () => {
   await engine.stop();

@@ -5,12 +5,13 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { Window } from 'happy-dom';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OutputFormat, SafeMode } from '../../../server/api/types.js';
-import type { DiagramEngine } from '../../../server/engines/engine.js';
-import { createPlantumlEngine } from '../../../server/engines/plantuml.js';
+import type { OutputFormat, SafeMode } from '../../../shared/api.js';
+import { PLANTUML_JVM, plantumlSettings, renderPayload, type PlantumlFormat } from '../../../server/engines/plantuml/jvm.js';
+import { plantuml } from '../../../server/engines/plantuml/plantuml.js';
 import { DiagramSyntaxError, EngineCrashedError, EngineUnavailableError, StudioError } from '../../../server/errors.js';
-import { JvmWorker, sharedJvmWorker } from '../../../server/runtimes/jvm-worker.js';
-import { testContext } from '../../helpers/context.js';
+import type { LiveEngine } from '../../../server/render/engines.js';
+import { JvmHost } from '../../../server/runtimes/jvm-host.js';
+import { testContext, type TestContext } from '../../helpers/context.js';
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const PARTICIPANTS = ['Browser', 'Gateway', 'Auth', 'Catalog', 'Cart', 'Payment', 'Ledger', 'Mailer'];
@@ -74,6 +75,29 @@ function javaChildren(): number[] {
     .map(([pid]) => Number(pid));
 }
 
+/** A JVM of its own on the PlantUML runtime's settings, with some of them changed. */
+function plantumlHost(
+  ctx: TestContext,
+  more: { jvmArgs?: string[]; threads?: number; stuckGraceMs?: number; startTimeoutMs?: number; onRestart?: (id: string) => void } = {},
+): JvmHost {
+  const base = PLANTUML_JVM.host(ctx);
+  let jvmArgs = [...base.jvmArgs, ...(more.jvmArgs ?? [])];
+  if (more.threads !== undefined) jvmArgs = jvmArgs.map((a) => (a.startsWith('-Dstudio.threads=') ? `-Dstudio.threads=${more.threads}` : a));
+  return new JvmHost({
+    ...base,
+    jvmArgs,
+    logger: ctx.logger,
+    onRestart: more.onRestart ?? (() => {}),
+    ...(more.stuckGraceMs !== undefined ? { stuckGraceMs: more.stuckGraceMs } : {}),
+    ...(more.startTimeoutMs !== undefined ? { startTimeoutMs: more.startTimeoutMs } : {}),
+  });
+}
+
+/** One request straight to a JVM, past the engine (and its sanitizer). */
+function call(host: JvmHost, req: { format: PlantumlFormat; source: string; signal?: AbortSignal }) {
+  return host.call(renderPayload(req), req.signal ? { signal: req.signal } : {});
+}
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -84,8 +108,9 @@ function isAlive(pid: number): boolean {
 }
 
 describe('plantuml engine (warm JVM)', () => {
-  const ctx = testContext();
-  let engine: DiagramEngine;
+  const ctx = testContext({ STUDIO_JVM_WARMUP: '30' });
+  let engine: LiveEngine;
+  const jvm = () => engine.host as JvmHost;
   const render = (
     source: string,
     format: OutputFormat,
@@ -102,9 +127,9 @@ describe('plantuml engine (warm JVM)', () => {
     });
 
   beforeAll(async () => {
-    engine = createPlantumlEngine(ctx, { warmupRenders: 30 });
+    engine = ctx.engine(plantuml);
     expect(engine.available()).toEqual({ ok: true });
-    await engine.start();
+    await engine.start(true);
   });
 
   afterAll(async () => {
@@ -113,7 +138,7 @@ describe('plantuml engine (warm JVM)', () => {
   });
 
   it('reports the version the jar itself prints', () => {
-    const printed = execFileSync(ctx.config.javaPath, ['-jar', ctx.config.plantumlJar, '-version'], { encoding: 'utf8' });
+    const printed = execFileSync(plantumlSettings(ctx).javaPath, ['-jar', plantumlSettings(ctx).jar, '-version'], { encoding: 'utf8' });
     const jarVersion = /PlantUML version (\S+)/.exec(printed)?.[1];
     expect(jarVersion).toBeDefined();
     expect(engine.version()).toBe(jarVersion);
@@ -129,7 +154,7 @@ describe('plantuml engine (warm JVM)', () => {
 
   it('after the background warm-up, repeated renders keep giving the same full picture', async () => {
     // Speed is the benchmark's job (scripts/bench/run.ts: PlantUML warm SVG/PNG medians).
-    await sharedJvmWorker(ctx).whenWarm();
+    await engine.whenWarm();
     const first = await render(SEQUENCE, 'svg');
     const text = svgText(first);
     for (const p of PARTICIPANTS) expect(text).toContain(p);
@@ -169,7 +194,7 @@ describe('plantuml engine (warm JVM)', () => {
       // On a JRE older than PlantUML's PDF backend (OpenPDF needs Java 21) PDF goes through the
       // shared browser converter; where that cannot run here, say so instead of passing.
       const converterMissing = err instanceof EngineUnavailableError || (err as Error).message === 'not implemented';
-      if (!sharedJvmWorker(ctx).pdfSupported() && converterMissing) {
+      if (jvm().info()?.pdf !== 'true' && converterMissing) {
         t.skip(`PDF needs the SVG→PDF converter on this JRE, which is unavailable: ${(err as Error).message}`);
       }
       throw err;
@@ -193,7 +218,7 @@ describe('plantuml engine (warm JVM)', () => {
     const err = await rejection(render('Bob -> Alice : hi', 'svg', { theme: 'cerulean\n!include /etc/passwd' }));
     expect(err).toBeInstanceOf(StudioError);
     expect((err as StudioError).status).toBe(400);
-    expect((err as Error).message).toMatch(/Invalid theme/);
+    expect((err as Error).message).toMatch(/Invalid value for option theme.*only letters, digits/);
     expect((err as Error).message).not.toContain('root:');
   });
 
@@ -237,7 +262,7 @@ describe('plantuml engine (warm JVM)', () => {
   });
 
   it('class diagrams render with Graphviz dot', async () => {
-    expect(ctx.config.graphvizDot).not.toBeNull();
+    expect(plantumlSettings(ctx).dot).not.toBeNull();
     const text = parseSvg(await render('class Invoice\nclass Customer\nCustomer "1" -- "*" Invoice : owns', 'svg')).documentElement.textContent;
     expect(text).toContain('Invoice');
     expect(text).toContain('Customer');
@@ -268,12 +293,10 @@ describe('plantuml engine (warm JVM)', () => {
 
     it('the JVM’s SANDBOX profile still refuses a file include that reaches it', async () => {
       // Straight to the worker, past the sanitizer: defence in depth.
-      const result = await sharedJvmWorker(ctx).render({ format: 'svg', source: '@startuml\n!include /etc/passwd\n@enduml' });
-      expect(result.ok).toBe(false);
-      if (!result.ok) {
-        expect(result.message).toContain('cannot include /etc/passwd');
-        expect(result.message).not.toContain('root:');
-      }
+      const result = await call(jvm(), { format: 'svg', source: '@startuml\n!include /etc/passwd\n@enduml' });
+      expect(result.status).not.toBe(0);
+      expect(result.message).toContain('cannot include /etc/passwd');
+      expect(result.message).not.toContain('root:');
     });
 
     it('safe mode keeps relative includes (PlantUML then resolves them under its profile)', async () => {
@@ -294,7 +317,7 @@ describe('plantuml engine (warm JVM)', () => {
     });
 
     it('a JVM killed mid-render rejects with a 5xx and the next render starts a new JVM', async () => {
-      const worker = sharedJvmWorker(ctx);
+      const worker = jvm();
       const pid = worker.pid()!;
       const slow = render(SLOW_CLASSES, 'svg');
       await new Promise((r) => setTimeout(r, 300));
@@ -308,7 +331,7 @@ describe('plantuml engine (warm JVM)', () => {
     });
 
     it('a JVM killed between renders is replaced on the next render', async () => {
-      const worker = sharedJvmWorker(ctx);
+      const worker = jvm();
       const pid = worker.pid()!;
       process.kill(pid, 'SIGKILL');
       await new Promise((r) => setTimeout(r, 200));
@@ -335,12 +358,12 @@ describe('plantuml engine (warm JVM)', () => {
     });
 
     it('starts with extra STUDIO_JVM_OPTIONS, even ones the JVM warns about (warnings stay off the frame pipe)', async () => {
-      const config = { ...ctx.config, jvmOptions: ['-Xmn64m', '-Dstudio.test=1'] }; // -Xmn64m > -Xms32m: the JVM prints a warning
-      const worker = new JvmWorker({ config, logger: ctx.logger, onRestart: () => {}, warmupRenders: 0, startTimeoutMs: 20_000 });
+      // -Xmn64m > -Xms32m: the JVM prints a warning
+      const worker = plantumlHost(ctx, { jvmArgs: ['-Xmn64m', '-Dstudio.test=1'], startTimeoutMs: 20_000 });
       try {
-        const result = await worker.render({ format: 'txt', source: '@startuml\nAlice -> Bob : flags\n@enduml' });
-        expect(result.ok).toBe(true);
-        if (result.ok) expect(result.bytes.toString('utf8')).toContain('flags');
+        const result = await call(worker, { format: 'txt', source: '@startuml\nAlice -> Bob : flags\n@enduml' });
+        expect(result.status).toBe(0);
+        expect(result.body.toString('utf8')).toContain('flags');
       } finally {
         await worker.stop();
       }
@@ -348,8 +371,7 @@ describe('plantuml engine (warm JVM)', () => {
 
     it('fails at once, with a clear message, when something else writes to the JVM output pipe', async () => {
       // -XX:+PrintFlagsFinal prints the flag table on stdout, where only frames may go.
-      const config = { ...ctx.config, jvmOptions: ['-XX:+PrintFlagsFinal'] };
-      const worker = new JvmWorker({ config, logger: ctx.logger, onRestart: () => {}, warmupRenders: 0, startTimeoutMs: 30_000 });
+      const worker = plantumlHost(ctx, { jvmArgs: ['-XX:+PrintFlagsFinal'], startTimeoutMs: 30_000 });
       const started = performance.now();
       try {
         const err = await worker.start().then(
@@ -367,20 +389,13 @@ describe('plantuml engine (warm JVM)', () => {
 
     it('cancelling a render still queued in the JVM does not count as a hang', async () => {
       const restarts: string[] = [];
-      const worker = new JvmWorker({
-        config: ctx.config,
-        logger: ctx.logger,
-        onRestart: (id) => restarts.push(id),
-        warmupRenders: 0,
-        stuckGraceMs: 100,
-        threads: 1,
-      });
+      const worker = plantumlHost(ctx, { onRestart: (id) => restarts.push(id), stuckGraceMs: 100, threads: 1 });
       try {
         await worker.start();
         const pid = worker.pid()!;
-        const busy = worker.render({ format: 'txt', source: SLOW_CLASSES }); // holds the only thread
+        const busy = call(worker, { format: 'txt', source: SLOW_CLASSES }); // holds the only thread
         const controller = new AbortController();
-        const queued = worker.render({ format: 'svg', source: '@startuml\nA -> B\n@enduml', signal: controller.signal });
+        const queued = call(worker, { format: 'svg', source: '@startuml\nA -> B\n@enduml', signal: controller.signal });
         await new Promise((r) => setTimeout(r, 100));
         controller.abort();
         await rejection(queued);
@@ -388,7 +403,7 @@ describe('plantuml engine (warm JVM)', () => {
         expect(worker.pid()).toBe(pid);
         expect(restarts).toEqual([]);
         const done = await busy;
-        expect(done.ok).toBe(true);
+        expect(done.status).toBe(0);
       } finally {
         await worker.stop();
       }
@@ -396,25 +411,25 @@ describe('plantuml engine (warm JVM)', () => {
 
     it('a render that ignores the cancel past the grace period gets the JVM restarted', async () => {
       const restarts: string[] = [];
-      const worker = new JvmWorker({ config: ctx.config, logger: ctx.logger, onRestart: (id) => restarts.push(id), warmupRenders: 0, stuckGraceMs: 100 });
+      const worker = plantumlHost(ctx, { onRestart: (id) => restarts.push(id), stuckGraceMs: 100 });
       try {
         await worker.start();
         const pid = worker.pid()!;
         const controller = new AbortController();
-        const slow = worker.render({ format: 'svg', source: SLOW_CLASSES, signal: controller.signal });
+        const slow = call(worker, { format: 'svg', source: SLOW_CLASSES, signal: controller.signal });
         // In flight on the other thread when the JVM is recycled: resent, not failed.
-        const innocent = worker.render({ format: 'txt', source: SLOW_CLASSES.replace('C0 {', 'Innocent {') });
+        const innocent = call(worker, { format: 'txt', source: SLOW_CLASSES.replace('C0 {', 'Innocent {') });
         await new Promise((r) => setTimeout(r, 200));
         controller.abort();
         await rejection(slow);
         await new Promise((r) => setTimeout(r, 600));
         expect(isAlive(pid)).toBe(false);
-        const again = await worker.render({ format: 'txt', source: '@startuml\nA -> B : fresh\n@enduml' });
-        expect(again.ok && again.bytes.toString()).toContain('fresh');
+        const again = await call(worker, { format: 'txt', source: '@startuml\nA -> B : fresh\n@enduml' });
+        expect(again.status === 0 && again.body.toString()).toContain('fresh');
         expect(worker.pid()).not.toBe(pid);
         expect(restarts).toEqual(['plantuml']);
         const resent = await innocent;
-        expect(resent.ok && resent.bytes.toString()).toContain('Innocent');
+        expect(resent.status === 0 && resent.body.toString()).toContain('Innocent');
       } finally {
         await worker.stop();
       }
@@ -423,8 +438,9 @@ describe('plantuml engine (warm JVM)', () => {
 });
 
 describe('plantuml without Graphviz (Smetana)', () => {
-  const ctx = testContext({}, { graphvizDot: null });
-  const engine = createPlantumlEngine(ctx, { warmupRenders: 0 });
+  // A GRAPHVIZ_DOT that does not exist: PlantUML falls back to its built-in layout.
+  const ctx = testContext({ GRAPHVIZ_DOT: '/nonexistent/dot', STUDIO_JVM_WARMUP: '0' });
+  const engine = ctx.engine(plantuml);
 
   afterAll(async () => {
     await engine.stop();
@@ -447,7 +463,7 @@ describe('plantuml without Graphviz (Smetana)', () => {
   });
 
   it('stop() leaves no java process behind, and start() works again', async () => {
-    const worker = sharedJvmWorker(ctx);
+    const worker = engine.host as JvmHost;
     const pid = worker.pid()!;
     expect(isAlive(pid)).toBe(true);
     await engine.stop();

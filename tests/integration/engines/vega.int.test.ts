@@ -1,14 +1,15 @@
 import * as vega from 'vega';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createVegaEngine } from '../../../server/engines/vega.js';
+import { vega as vegaSpec } from '../../../server/engines/vega/vega.js';
+import type { WorkerHost } from '../../../server/runtimes/worker-host.js';
 import { BadRequestError, DiagramSyntaxError, EngineCrashedError } from '../../../server/errors.js';
-import { quietLogger, secureLoader } from '../../../server/runtimes/workers/vega-safety.js';
+import { quietLogger, secureLoader } from '../../../server/engines/vega/safety.js';
 import { testContext } from '../../helpers/context.js';
 import { startMarkerServer, type MarkerServer } from '../../helpers/marker-server.js';
 import { expectSvg, pngSize, renderInput } from '../../helpers/picture-checks.js';
 
 const ctx = testContext();
-const engine = createVegaEngine(ctx) as ReturnType<typeof createVegaEngine> & { host: { simulateCrash(): Promise<void> } };
+const engine = ctx.engine(vegaSpec) as ReturnType<typeof ctx.engine> & { host: WorkerHost };
 let marker: MarkerServer;
 
 /** A Vega spec whose signal names and text marks show up in the SVG. */

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createVegaLiteEngine } from '../../../server/engines/vegalite.js';
+import { vegalite } from '../../../server/engines/vega/vega.js';
 import { BadRequestError, DiagramSyntaxError } from '../../../server/errors.js';
 import { testContext } from '../../helpers/context.js';
 import { startMarkerServer, type MarkerServer } from '../../helpers/marker-server.js';
 import { expectSvg, pngSize, renderInput } from '../../helpers/picture-checks.js';
 
 const ctx = testContext();
-const engine = createVegaLiteEngine(ctx);
+const engine = ctx.engine(vegalite);
 let marker: MarkerServer;
 
 const bar = {

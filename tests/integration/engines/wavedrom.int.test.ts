@@ -1,11 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createWavedromEngine } from '../../../server/engines/wavedrom.js';
+import { wavedrom } from '../../../server/engines/wavedrom/index.js';
 import { DiagramSyntaxError } from '../../../server/errors.js';
 import { testContext } from '../../helpers/context.js';
 import { expectSvg, renderInput } from '../../helpers/picture-checks.js';
 
 const ctx = testContext();
-const engine = createWavedromEngine(ctx);
+const engine = ctx.engine(wavedrom);
 
 afterAll(async () => {
   await engine.stop();

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MERMAID_BUNDLE_PATCHES, patchMermaidBundle } from '../../../server/engines/mermaid-bundle.js';
+import { MERMAID_BUNDLE_PATCHES, patchMermaidBundle } from '../../../server/engines/mermaid/bundle.js';
 
 const require = createRequire(import.meta.url);
 const bundleFile = path.join(path.dirname(require.resolve('mermaid/package.json')), 'dist', 'mermaid.min.js');

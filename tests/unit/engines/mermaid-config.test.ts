@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mermaidConfigFor, optionsToMermaidConfig, typedValue } from '../../../server/engines/mermaid-config.js';
+import { mermaidConfigFor, optionsToMermaidConfig, typedValue } from '../../../server/engines/mermaid/config.js';
 
 describe('mermaid option mapping (Kroki’s rules)', () => {
   it('turns kebab-case into camelCase and "_" into nesting', () => {

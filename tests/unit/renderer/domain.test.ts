@@ -2,7 +2,7 @@ import { deflateSync, inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { adaptiveDebounce, MAX_DEBOUNCE_MS, nextRenderAverage } from '../../../src-renderer/domain/debounce';
 import { DIAGRAM_TYPES, diagramTitle, typeFromFileName } from '../../../src-renderer/domain/diagramTypes';
-import { EXAMPLES } from '../../../src-renderer/domain/examples';
+import { EXAMPLES } from '../../../shared/examples';
 import { buildLinks, parseEditHash } from '../../../src-renderer/domain/links';
 import { comboOf, SHORTCUTS, shortcutFor } from '../../../src-renderer/domain/shortcuts';
 import { decodeDiagram, encodeDiagram } from '../../../src-renderer/services/encoding';

@@ -6,7 +6,7 @@
  */
 import { createPinia, setActivePinia } from 'pinia';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { EnginesResponse } from '../../../server/api/types';
+import type { EnginesResponse } from '../../../shared/api';
 import { setStudioApi } from '../../../src-renderer/services/api';
 import { parseErrorBody } from '../../../src-renderer/services/HttpStudioApi';
 import { STORAGE_KEYS } from '../../../src-renderer/services/storage';

@@ -1,0 +1,52 @@
+/**
+ * What the render core shares between engines: the browser, the converters, the
+ * runtime manager and the server-wide render activity. Built once per server (or test).
+ */
+import type { Logger } from 'pino';
+import { readSetting, type StudioConfig } from '../config.js';
+import { createSvgConverter } from '../convert/index.js';
+import type { SvgConverter } from '../convert/svg-converter.js';
+import type { EngineEnv, SettingsSchema, SettingValue } from '../engines/spec.js';
+import { RenderActivity } from '../runtimes/activity.js';
+import { BrowserPool } from '../runtimes/browser-pool.js';
+import { RuntimeManager } from '../runtimes/manager.js';
+
+export interface RenderContext extends EngineEnv {
+  activity: RenderActivity;
+  manager: RuntimeManager;
+  /** Counts a process or runtime restart for the metrics endpoint. */
+  onRestart(id: string): void;
+  close(): Promise<void>;
+}
+
+export function createRenderContext(config: StudioConfig, logger: Logger, onRestart: (id: string) => void = () => {}): RenderContext {
+  const browser = new BrowserPool({ config, logger: logger.child({ runtime: 'browser' }), onRestart });
+  const converter: SvgConverter = createSvgConverter({ browser, logger: logger.child({ runtime: 'converter' }) });
+  const activity = new RenderActivity();
+  const manager = new RuntimeManager({
+    logger: logger.child({ runtime: 'manager' }),
+    activity,
+    idleStopMs: config.idleStopMs,
+    memoryBudgetBytes: config.memoryBudgetBytes,
+  });
+  return {
+    config,
+    logger,
+    browser,
+    converter,
+    activity,
+    manager,
+    onRestart,
+    settings<S extends SettingsSchema>(schema: S) {
+      const out: Record<string, SettingValue> = {};
+      // A setting read at start (config.ts), or its default for an engine added later (tests).
+      for (const [key, spec] of Object.entries(schema)) out[key] = spec.env in config.settings ? config.settings[spec.env]! : readSetting(spec, {});
+      return out as { readonly [K in keyof S]: SettingValue };
+    },
+    async close() {
+      await manager.close();
+      await converter.stop();
+      await browser.stop();
+    },
+  };
+}

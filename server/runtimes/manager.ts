@@ -1,0 +1,279 @@
+/**
+ * The runtime manager owns the life of every warm runtime (a worker pool, the browser, a
+ * JVM, a command worker) without knowing what it draws:
+ *
+ * - **start** on first need (memoised), or ahead of need when asked;
+ * - **warm-up**: one loop for every engine, run after a start while nobody renders
+ *   (runtimes/activity.ts); the first few samples are drawn before the engine reports
+ *   ready, so no user pays for the slowest first render;
+ * - **crash recovery** stays in each runtime (they restart on the next call); the manager
+ *   only sees the state change and warms the new process again;
+ * - **idle stop**: a runtime unused for `idleStopMs` is stopped and releases its process
+ *   and memory; the next request starts it again;
+ * - **memory budget**: when the runtimes together hold more than the budget, the least
+ *   recently used ones that are not busy are stopped first.
+ *
+ * Several engines may share one runtime (a JVM): they are *users* of the same unit.
+ */
+import type { Logger } from 'pino';
+import type { EngineState } from '../../shared/api.js';
+import type { RenderActivity } from './activity.js';
+
+/** A runtime as the manager sees it. */
+export interface ManagedRuntime {
+  readonly id: string;
+  state(): EngineState;
+  start(): Promise<unknown>;
+  stop(): Promise<void>;
+  /** Resident bytes it holds now (its processes), or null when it cannot be told apart from the server's own. */
+  memoryBytes(): number | null;
+  /** Work in progress that is not a render through the manager (e.g. a conversion on the shared browser). */
+  busy?(): boolean;
+  /** When it last did work the manager did not see (ms since epoch). */
+  lastUsedAt?(): number;
+}
+
+/** A user of a runtime (an engine) and how it warms that runtime up. */
+export interface RuntimeUser {
+  readonly id: string;
+  warmUp?: {
+    /** Samples drawn before the user counts as ready. */
+    beforeReady: number;
+    /** Samples drawn in the background afterwards. */
+    renders: number;
+    draw(i: number): Promise<unknown>;
+  };
+}
+
+export interface ManagerOptions {
+  logger: Logger;
+  activity: RenderActivity;
+  /** Stop a runtime unused this long; 0 never stops one. */
+  idleStopMs: number;
+  /** Bytes all runtimes may hold together; 0 sets no budget. */
+  memoryBudgetBytes: number;
+  /** How often idle times and the budget are checked. */
+  checkEveryMs?: number;
+}
+
+interface Unit {
+  runtime: ManagedRuntime;
+  users: Set<string>;
+  inFlight: number;
+  lastUsed: number;
+  /** Bumped at every stop and crash, so a warm-up of an older process gives up. */
+  generation: number;
+  stopping: Promise<void> | null;
+  stops: { idle: number; budget: number };
+}
+
+interface UserState {
+  user: RuntimeUser;
+  unit: Unit;
+  ready: Promise<void> | null;
+  readyGeneration: number;
+  warming: Promise<void>;
+}
+
+export interface RuntimeStatus {
+  id: string;
+  state: EngineState;
+  users: string[];
+  memoryBytes: number | null;
+  idleMs: number;
+  stops: { idle: number; budget: number };
+}
+
+export class RuntimeManager {
+  private readonly units = new Map<string, Unit>();
+  private readonly users = new Map<string, UserState>();
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+
+  constructor(private readonly opts: ManagerOptions) {}
+
+  /** Add an engine that runs on `runtime` (the same runtime object may serve several). */
+  add(user: RuntimeUser, runtime: ManagedRuntime): void {
+    if (this.users.has(user.id)) throw new Error(`runtime user ${user.id} added twice`);
+    let unit = this.units.get(runtime.id);
+    if (!unit) {
+      unit = { runtime, users: new Set(), inFlight: 0, lastUsed: 0, generation: 0, stopping: null, stops: { idle: 0, budget: 0 } };
+      this.units.set(runtime.id, unit);
+    } else if (unit.runtime !== runtime) throw new Error(`two runtimes named ${runtime.id}`);
+    unit.users.add(user.id);
+    this.users.set(user.id, { user, unit, ready: null, readyGeneration: -1, warming: Promise.resolve() });
+  }
+
+  /**
+   * The engine's runtime is started. Memoised per process. `ahead`: nobody is waiting for
+   * a render yet, so the first warm-up samples are drawn before it counts as ready; when
+   * a render is waiting, that render is the first sample instead.
+   */
+  ready(userId: string, ahead = false): Promise<void> {
+    const us = this.userState(userId);
+    const unit = us.unit;
+    // A crash or a stop since the last start: this user warms the new process again.
+    if (us.ready && (us.readyGeneration !== unit.generation || !isUp(unit.runtime.state()))) {
+      if (unit.runtime.state() !== 'starting') us.ready = null;
+    }
+    if (!us.ready) {
+      const generation = unit.generation;
+      us.readyGeneration = generation;
+      us.ready = (async () => {
+        if (unit.stopping) await unit.stopping;
+        await unit.runtime.start();
+        const warm = us.user.warmUp;
+        if (warm) {
+          const first = ahead ? warm.beforeReady : 0;
+          for (let i = 0; i < first; i++) await warm.draw(i).catch(() => undefined);
+          us.warming = this.warmInBackground(us, generation, first);
+        }
+        this.ensureTimer();
+        this.enforceBudget(unit);
+      })();
+      us.ready.catch(() => {
+        if (us.readyGeneration === generation) us.ready = null;
+      });
+    }
+    return us.ready;
+  }
+
+  /** Mark a render on the engine's runtime; call the result when it ends. Starts nothing. */
+  begin(userId: string): () => void {
+    const unit = this.userState(userId).unit;
+    unit.inFlight++;
+    unit.lastUsed = Date.now();
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      unit.inFlight--;
+      unit.lastUsed = Date.now();
+    };
+  }
+
+  /** Resolves when the engine's background warm-up has ended (at once if none runs). */
+  whenWarm(userId: string): Promise<void> {
+    return this.userState(userId).warming;
+  }
+
+  state(userId: string): EngineState {
+    return this.userState(userId).unit.runtime.state();
+  }
+
+  status(): RuntimeStatus[] {
+    const now = Date.now();
+    return [...this.units.values()].map((u) => ({
+      id: u.runtime.id,
+      state: u.runtime.state(),
+      users: [...u.users],
+      memoryBytes: isUp(u.runtime.state()) ? u.runtime.memoryBytes() : null,
+      idleMs: now - this.lastUsed(u),
+      stops: { ...u.stops },
+    }));
+  }
+
+  /** Stop every runtime (server shutdown). */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await Promise.allSettled([...this.units.values()].map((u) => this.stopUnit(u)));
+  }
+
+  /** Stop one engine's runtime now (tests; a settings change). */
+  async stop(userId: string): Promise<void> {
+    await this.stopUnit(this.userState(userId).unit);
+  }
+
+  /** One pass of the idle and budget checks (the timer calls it; tests call it directly). */
+  async check(now = Date.now()): Promise<void> {
+    const stops: Promise<void>[] = [];
+    if (this.opts.idleStopMs > 0) {
+      for (const unit of this.units.values()) {
+        if (!isUp(unit.runtime.state()) || this.isBusy(unit)) continue;
+        if (now - this.lastUsed(unit) >= this.opts.idleStopMs) {
+          unit.stops.idle++;
+          this.opts.logger.info({ runtime: unit.runtime.id, idleMs: now - this.lastUsed(unit) }, 'stopping an idle runtime');
+          stops.push(this.stopUnit(unit));
+        }
+      }
+    }
+    await Promise.allSettled(stops);
+    await this.enforceBudget(null);
+  }
+
+  // ---- internals ----------------------------------------------------------------
+
+  private userState(userId: string): UserState {
+    const us = this.users.get(userId);
+    if (!us) throw new Error(`unknown runtime user ${userId}`);
+    return us;
+  }
+
+  private lastUsed(unit: Unit): number {
+    return Math.max(unit.lastUsed, unit.runtime.lastUsedAt?.() ?? 0);
+  }
+
+  private isBusy(unit: Unit): boolean {
+    return unit.inFlight > 0 || unit.runtime.busy?.() === true || unit.runtime.state() === 'starting';
+  }
+
+  private ensureTimer(): void {
+    if (this.timer || this.closed || (this.opts.idleStopMs <= 0 && this.opts.memoryBudgetBytes <= 0)) return;
+    const every = this.opts.checkEveryMs ?? Math.max(1000, Math.min(30_000, this.opts.idleStopMs > 0 ? this.opts.idleStopMs / 4 : 30_000));
+    this.timer = setInterval(() => void this.check(), every);
+    this.timer.unref();
+  }
+
+  /** Over budget: stop the least recently used runtimes that are not busy (never `keep`). */
+  private async enforceBudget(keep: Unit | null): Promise<void> {
+    const budget = this.opts.memoryBudgetBytes;
+    if (budget <= 0) return;
+    const up = [...this.units.values()].filter((u) => isUp(u.runtime.state()));
+    let total = up.reduce((sum, u) => sum + (u.runtime.memoryBytes() ?? 0), 0);
+    if (total <= budget) return;
+    const candidates = up.filter((u) => u !== keep && !this.isBusy(u)).sort((a, b) => this.lastUsed(a) - this.lastUsed(b));
+    for (const unit of candidates) {
+      if (total <= budget) break;
+      const bytes = unit.runtime.memoryBytes() ?? 0;
+      if (bytes === 0) continue;
+      unit.stops.budget++;
+      this.opts.logger.info({ runtime: unit.runtime.id, bytes, total, budget }, 'over the memory budget: stopping the least recently used runtime');
+      await this.stopUnit(unit);
+      total -= bytes;
+    }
+  }
+
+  private stopUnit(unit: Unit): Promise<void> {
+    unit.generation++;
+    for (const id of unit.users) {
+      const us = this.users.get(id)!;
+      us.ready = null;
+    }
+    unit.stopping ??= unit.runtime.stop().finally(() => {
+      unit.stopping = null;
+    });
+    return unit.stopping;
+  }
+
+  /** Background samples, one at a time, each only while no real render runs. */
+  private async warmInBackground(us: UserState, generation: number, from: number): Promise<void> {
+    const warm = us.user.warmUp!;
+    const unit = us.unit;
+    const wanted = () => !this.closed && unit.generation === generation && unit.runtime.state() === 'ready';
+    for (let i = from; i < warm.renders; i++) {
+      if (!(await this.opts.activity.waitQuiet(wanted))) return;
+      try {
+        await warm.draw(i);
+      } catch (err) {
+        this.opts.logger.debug({ err, engine: us.user.id }, 'warm-up render failed');
+        return;
+      }
+    }
+  }
+}
+
+function isUp(state: EngineState): boolean {
+  return state === 'ready' || state === 'starting';
+}
