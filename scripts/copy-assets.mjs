@@ -13,7 +13,8 @@ function walk(dir) {
     const file = path.join(dir, name);
     if (statSync(file).isDirectory()) walk(file);
     else if (!file.endsWith('.ts')) {
-      cpSync(file, path.join(root, 'dist', path.relative(root, file)));
+      // Timestamps kept: a compiled class is fresh when it is newer than its source (jvm-host.ts).
+      cpSync(file, path.join(root, 'dist', path.relative(root, file)), { preserveTimestamps: true });
       copied++;
     }
   }

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { ENGINE_POLICIES, SAFE_MODES, type EnginePolicy, type RuntimeKind, type SafeMode } from '../shared/api.js';
 import { ENGINES } from './engines/index.js';
 import type { SettingSpec, SettingValue } from './engines/spec.js';
-import { PACKAGE_ROOT } from './paths.js';
+import { BUILD_DIR } from './paths.js';
 
 export class ConfigError extends Error {
   constructor(
@@ -143,7 +143,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<StudioConf
   if (chromiumEnv && !existsSync(chromiumEnv)) throw new ConfigError('STUDIO_CHROMIUM_PATH', `no file at ${chromiumEnv}`);
 
   const uiEnv = env.STUDIO_UI_DIR?.trim();
-  const uiDefault = path.join(PACKAGE_ROOT, 'dist', 'ui');
+  const uiDefault = path.join(BUILD_DIR, 'ui');
   const uiDir = uiEnv ? uiEnv : existsSync(path.join(uiDefault, 'index.html')) ? uiDefault : null;
   if (uiEnv && !existsSync(path.join(uiEnv, 'index.html'))) throw new ConfigError('STUDIO_UI_DIR', `no index.html in ${uiEnv}`);
 
