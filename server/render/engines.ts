@@ -89,7 +89,7 @@ function hostFor(spec: AnyEngineSpec, ctx: RenderContext): { host: unknown; runt
             start: () => pool.start(),
             stop: () => pool.stop(),
             memoryBytes: () => processTreeBytes(pool.pid()),
-            busy: () => pool.busy(),
+            activeUses: () => pool.activeUses(),
             lastUsedAt: () => pool.lastUsedAt(),
           },
         };

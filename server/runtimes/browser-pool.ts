@@ -252,9 +252,9 @@ export class BrowserPool {
     }
   }
 
-  /** Work on a page right now (renders, conversions, warm-ups): the runtime manager never stops a busy browser. */
-  busy(): boolean {
-    return this.inUse > 0;
+  /** Work on pages right now (renders, conversions, warm-ups): the runtime manager does not stop a browser in use. */
+  activeUses(): number {
+    return this.inUse;
   }
 
   /** When a page was last used (ms since epoch), 0 if never. */

@@ -27,8 +27,11 @@ export interface ManagedRuntime {
   stop(): Promise<void>;
   /** Resident bytes it holds now (its processes), or null when it cannot be told apart from the server's own. */
   memoryBytes(): number | null;
-  /** Work in progress that is not a render through the manager (e.g. a conversion on the shared browser). */
-  busy?(): boolean;
+  /**
+   * Work in progress on it right now, counted by the runtime itself, which includes work
+   * that is not a render through the manager (a conversion on the shared browser).
+   */
+  activeUses?(): number;
   /** When it last did work the manager did not see (ms since epoch). */
   lastUsedAt?(): number;
 }
@@ -60,10 +63,14 @@ interface Unit {
   runtime: ManagedRuntime;
   users: Set<string>;
   inFlight: number;
+  /** Warm-up samples being drawn now: they never keep a runtime from stopping. */
+  warming: number;
   lastUsed: number;
   /** Bumped at every stop and crash, so a warm-up of an older process gives up. */
   generation: number;
   stopping: Promise<void> | null;
+  /** The start in progress or done, shared by the unit's users; dropped when the process goes. */
+  started: Promise<unknown> | null;
   stops: { idle: number; budget: number };
 }
 
@@ -97,7 +104,7 @@ export class RuntimeManager {
     if (this.users.has(user.id)) throw new Error(`runtime user ${user.id} added twice`);
     let unit = this.units.get(runtime.id);
     if (!unit) {
-      unit = { runtime, users: new Set(), inFlight: 0, lastUsed: 0, generation: 0, stopping: null, stops: { idle: 0, budget: 0 } };
+      unit = { runtime, users: new Set(), inFlight: 0, warming: 0, lastUsed: 0, generation: 0, stopping: null, started: null, stops: { idle: 0, budget: 0 } };
       this.units.set(runtime.id, unit);
     } else if (unit.runtime !== runtime) throw new Error(`two runtimes named ${runtime.id}`);
     unit.users.add(user.id);
@@ -121,7 +128,7 @@ export class RuntimeManager {
       us.readyGeneration = generation;
       us.ready = (async () => {
         if (unit.stopping) await unit.stopping;
-        await unit.runtime.start();
+        await this.startUnit(unit);
         const warm = us.user.warmUp;
         if (warm) {
           const first = ahead ? warm.beforeReady : 0;
@@ -216,7 +223,7 @@ export class RuntimeManager {
   }
 
   private isBusy(unit: Unit): boolean {
-    return unit.inFlight > 0 || unit.runtime.busy?.() === true || unit.runtime.state() === 'starting';
+    return unit.inFlight > 0 || (unit.runtime.activeUses?.() ?? 0) > unit.warming || unit.runtime.state() === 'starting';
   }
 
   private ensureTimer(): void {
@@ -245,8 +252,21 @@ export class RuntimeManager {
     }
   }
 
+  private startUnit(unit: Unit): Promise<unknown> {
+    if (unit.started && !isUp(unit.runtime.state())) unit.started = null; // crashed or stopped since
+    if (!unit.started) {
+      const started = unit.runtime.start();
+      unit.started = started;
+      started.catch(() => {
+        if (unit.started === started) unit.started = null;
+      });
+    }
+    return unit.started;
+  }
+
   private stopUnit(unit: Unit): Promise<void> {
     unit.generation++;
+    unit.started = null;
     for (const id of unit.users) {
       const us = this.users.get(id)!;
       us.ready = null;
@@ -264,11 +284,14 @@ export class RuntimeManager {
     const wanted = () => !this.closed && unit.generation === generation && unit.runtime.state() === 'ready';
     for (let i = from; i < warm.renders; i++) {
       if (!(await this.opts.activity.waitQuiet(wanted))) return;
+      unit.warming++;
       try {
         await warm.draw(i);
       } catch (err) {
         this.opts.logger.debug({ err, engine: us.user.id }, 'warm-up render failed');
         return;
+      } finally {
+        unit.warming--;
       }
     }
   }

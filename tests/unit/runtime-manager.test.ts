@@ -1,0 +1,157 @@
+/**
+ * The runtime manager's own decisions (idle stop, memory budget, warm-up order) on
+ * stand-in runtimes whose memory and state the test sets; real engines go through the
+ * same manager in tests/integration/engines/conformance.int.test.ts.
+ */
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { EngineState } from '../../shared/api.js';
+import { RenderActivity } from '../../server/runtimes/activity.js';
+import { RuntimeManager, type ManagedRuntime } from '../../server/runtimes/manager.js';
+
+class StandIn implements ManagedRuntime {
+  current: EngineState = 'idle';
+  starts = 0;
+  stops = 0;
+  bytes: number | null = 0;
+  constructor(readonly id: string) {}
+  state() {
+    return this.current;
+  }
+  async start() {
+    this.starts++;
+    this.current = 'ready';
+  }
+  async stop() {
+    this.stops++;
+    this.current = 'stopped';
+  }
+  memoryBytes() {
+    return this.bytes;
+  }
+}
+
+const MB = 1024 * 1024;
+const logger = pino({ level: 'silent' });
+
+function manager(opts: { idleStopMs?: number; memoryBudgetBytes?: number; activity?: RenderActivity } = {}) {
+  return new RuntimeManager({
+    logger,
+    activity: opts.activity ?? new RenderActivity(),
+    idleStopMs: opts.idleStopMs ?? 0,
+    memoryBudgetBytes: opts.memoryBudgetBytes ?? 0,
+    checkEveryMs: 1000,
+  });
+}
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('runtime manager', () => {
+  it('starts a runtime once for all its users and draws the warm-up before ready only when started ahead', async () => {
+    const activity = new RenderActivity();
+    const m = manager({ activity });
+    const jvm = new StandIn('jvm');
+    const drawn: number[] = [];
+    m.add({ id: 'a', warmUp: { beforeReady: 2, renders: 2, draw: async (i) => drawn.push(i) } }, jvm);
+    m.add({ id: 'b' }, jvm);
+    await Promise.all([m.ready('a', true), m.ready('b')]);
+    expect(jvm.starts).toBe(1);
+    expect(drawn).toEqual([0, 1]);
+    expect(m.state('b')).toBe('ready');
+
+    const other = new StandIn('other');
+    let readyYet = false;
+    const beforeReady: number[] = [];
+    m.add({ id: 'c', warmUp: { beforeReady: 2, renders: 2, draw: async (i) => void (readyYet ? null : beforeReady.push(i)) } }, other);
+    const rendering = activity.begin(); // the render that asked for the start
+    await m.ready('c').then(() => (readyYet = true)); // that render is the first sample: nothing is drawn before it
+    rendering();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(beforeReady).toEqual([]);
+    await m.close();
+  });
+
+  it('stops a runtime unused for the idle time, and the next request starts it again', async () => {
+    const m = manager({ idleStopMs: 60_000 });
+    const rt = new StandIn('worker');
+    m.add({ id: 'e' }, rt);
+    await m.ready('e');
+    m.begin('e')();
+    await vi.advanceTimersByTimeAsync(59_000);
+    expect(rt.stops).toBe(0);
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(rt.stops).toBe(1);
+    expect(m.status()[0]!.stops.idle).toBe(1);
+    await m.ready('e');
+    expect(rt.starts).toBe(2);
+    expect(rt.state()).toBe('ready');
+    await m.close();
+  });
+
+  it('never stops a runtime while a render runs on it', async () => {
+    const m = manager({ idleStopMs: 1000 });
+    const rt = new StandIn('busy');
+    m.add({ id: 'e' }, rt);
+    await m.ready('e');
+    const end = m.begin('e');
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(rt.stops).toBe(0);
+    end();
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(rt.stops).toBe(1);
+    await m.close();
+  });
+
+  it('over the memory budget, stops the least recently used idle runtimes first, never the one just started', async () => {
+    const m = manager({ memoryBudgetBytes: 1000 * MB });
+    const [a, b, c] = [new StandIn('a'), new StandIn('b'), new StandIn('c')];
+    a.bytes = 400 * MB;
+    b.bytes = 400 * MB;
+    c.bytes = 400 * MB;
+    m.add({ id: 'a' }, a);
+    m.add({ id: 'b' }, b);
+    m.add({ id: 'c' }, c);
+    await m.ready('a');
+    m.begin('a')();
+    await vi.advanceTimersByTimeAsync(10);
+    await m.ready('b');
+    m.begin('b')();
+    await vi.advanceTimersByTimeAsync(10);
+    expect([a.stops, b.stops]).toEqual([0, 0]); // 800 MB: within the budget
+    await m.ready('c'); // 1200 MB: `a` was used longest ago
+    await vi.advanceTimersByTimeAsync(0);
+    expect([a.stops, b.stops, c.stops]).toEqual([1, 0, 0]);
+    expect(m.status().find((s) => s.id === 'a')!.stops.budget).toBe(1);
+    await m.close();
+  });
+
+  it('leaves runtimes whose memory cannot be told apart out of the budget', async () => {
+    const m = manager({ memoryBudgetBytes: 1 });
+    const threads = new StandIn('threads');
+    threads.bytes = null;
+    m.add({ id: 't' }, threads);
+    await m.ready('t');
+    await m.check();
+    expect(threads.stops).toBe(0);
+    await m.close();
+  });
+
+  it('a stop or crash means the next ready() warms the new process again', async () => {
+    const m = manager();
+    const rt = new StandIn('jvm');
+    const drawn: number[] = [];
+    m.add({ id: 'p', warmUp: { beforeReady: 1, renders: 1, draw: async (i) => drawn.push(i) } }, rt);
+    await m.ready('p', true);
+    rt.current = 'idle'; // crashed: the runtime says so
+    await m.ready('p', true);
+    expect(rt.starts).toBe(2);
+    expect(drawn).toEqual([0, 0]);
+    await m.close();
+    expect(rt.state()).toBe('stopped');
+  });
+});
