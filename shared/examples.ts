@@ -5,6 +5,11 @@
 export interface DiagramExample {
   type: string;
   title: string;
+  /**
+   * Text the rendered picture must show (tests check every example's picture with it);
+   * empty where the engine draws text as shapes or pixels (ditaa, TikZ, sketches).
+   */
+  labels: readonly string[];
   source: string;
 }
 
@@ -12,6 +17,7 @@ export const EXAMPLES: readonly DiagramExample[] = [
   {
     type: 'mermaid',
     title: 'Flowchart',
+    labels: ['Write diagram text', 'Looks right?', 'Export'],
     source: `graph TD
   A[Write diagram text] --> B{Looks right?}
   B -- yes --> C[Export]
@@ -21,6 +27,7 @@ export const EXAMPLES: readonly DiagramExample[] = [
   {
     type: 'mermaid',
     title: 'Sequence',
+    labels: ['Editor', 'Server', 'POST /mermaid/svg'],
     source: `sequenceDiagram
   participant Editor
   participant Server
@@ -31,6 +38,7 @@ export const EXAMPLES: readonly DiagramExample[] = [
   {
     type: 'plantuml',
     title: 'Sequence',
+    labels: ['Render request', 'User', 'Studio', 'Engine', 'preview'],
     source: `@startuml
 title Render request
 actor User
@@ -44,6 +52,7 @@ Studio --> User : preview
   {
     type: 'plantuml',
     title: 'Class diagram',
+    labels: ['Document', 'Preview', 'renders'],
     source: `@startuml
 class Document {
   name : String
@@ -57,6 +66,7 @@ Document "1" --> "1" Preview : renders
   {
     type: 'c4plantuml',
     title: 'System context',
+    labels: ['Author', 'Writes', 'Kroki'],
     source: `!include <C4/C4_Context>
 Person(user, "Author", "Writes diagrams")
 System(studio, "Kroki Studio", "Renders diagram text")
@@ -68,6 +78,7 @@ Rel(studio, kroki, "Forwards other types to")
   {
     type: 'graphviz',
     title: 'Directed graph',
+    labels: ['Editor', 'Server', 'Engine', 'Preview'],
     source: `digraph G {
   rankdir=LR;
   node [shape=box, style=rounded];
@@ -79,6 +90,7 @@ Rel(studio, kroki, "Forwards other types to")
   {
     type: 'd2',
     title: 'Connections',
+    labels: ['Editor', 'Kroki Studio', 'Engine', 'POST source'],
     source: `editor: Editor
 server: Kroki Studio
 engine: Engine
@@ -90,6 +102,7 @@ engine -> server: SVG
   {
     type: 'ditaa',
     title: 'Boxes',
+    labels: [],
     source: `+--------+   +--------+   +--------+
 | Editor |-->| Server |-->| Engine |
 |   cBLU |   |        |   |   cGRE |
@@ -99,6 +112,7 @@ engine -> server: SVG
   {
     type: 'blockdiag',
     title: 'Blocks',
+    labels: ['Editor', 'Server', 'Engine', 'Cache'],
     source: `blockdiag {
   Editor -> Server -> Engine;
   Server -> Cache;
@@ -108,6 +122,7 @@ engine -> server: SVG
   {
     type: 'seqdiag',
     title: 'Sequence',
+    labels: ['browser', 'server', 'POST /seqdiag/svg'],
     source: `seqdiag {
   browser -> server [label = "POST /seqdiag/svg"];
   server -> engine [label = "render"];
@@ -119,6 +134,7 @@ engine -> server: SVG
   {
     type: 'actdiag',
     title: 'Swimlanes',
+    labels: ['Author', 'Studio', 'write', 'render', 'review'],
     source: `actdiag {
   write -> render -> review;
   lane author {
@@ -135,6 +151,7 @@ engine -> server: SVG
   {
     type: 'nwdiag',
     title: 'Network',
+    labels: ['dmz', 'internal', 'web01', 'db01'],
     source: `nwdiag {
   network dmz {
     address = "210.x.x.x/24";
@@ -151,6 +168,7 @@ engine -> server: SVG
   {
     type: 'packetdiag',
     title: 'UDP header',
+    labels: ['Source Port', 'Destination Port', 'Checksum'],
     source: `packetdiag {
   colwidth = 32;
   node_height = 48;
@@ -165,6 +183,7 @@ engine -> server: SVG
   {
     type: 'rackdiag',
     title: 'Rack',
+    labels: ['UPS', 'DB Server', 'Load Balancer'],
     source: `rackdiag {
   12U;
   1: UPS [2U];
@@ -178,6 +197,7 @@ engine -> server: SVG
   {
     type: 'umlet',
     title: 'Class',
+    labels: ['Document'],
     source: `<?xml version="1.0" encoding="UTF-8" standalone="no"?>
 <diagram program="umlet" version="15.1">
   <zoom_level>10</zoom_level>
@@ -198,6 +218,7 @@ render(): Image</panel_attributes>
   {
     type: 'erd',
     title: 'Entities',
+    labels: ['Person', 'Location', 'city'],
     source: `[Person]
 *name
 height
@@ -214,6 +235,7 @@ Person *--1 Location
   {
     type: 'svgbob',
     title: 'ASCII art',
+    labels: ['Editor', 'Server', 'Engine'],
     source: `   .---------.      .---------.
    | Editor  |----->| Server  |
    '---------'      '----+----'
@@ -227,6 +249,7 @@ Person *--1 Location
   {
     type: 'symbolator',
     title: 'VHDL entity',
+    labels: ['counter', 'clk', 'reset', 'count'],
     source: `library ieee;
 use ieee.std_logic_1164.all;
 
@@ -242,6 +265,7 @@ end entity counter;
   {
     type: 'nomnoml',
     title: 'Classes',
+    labels: ['Editor', 'render()', 'Server', 'Cache', 'Engine'],
     source: `[Editor|source: string|render()] -> [Server]
 [Server] -> [<database> Cache]
 [Server] -> [Engine]
@@ -250,6 +274,7 @@ end entity counter;
   {
     type: 'vega',
     title: 'Bar chart',
+    labels: ['A', 'B', 'C'],
     source: `{
   "$schema": "https://vega.github.io/schema/vega/v5.json",
   "width": 300,
@@ -294,6 +319,7 @@ end entity counter;
   {
     type: 'vegalite',
     title: 'Bar chart',
+    labels: ['graphviz', 'plantuml', 'mermaid', 'renders'],
     source: `{
   "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
   "description": "Renders per engine",
@@ -315,6 +341,7 @@ end entity counter;
   {
     type: 'wavedrom',
     title: 'Timing',
+    labels: ['clk', 'req', 'data', 'ack'],
     source: `{ "signal": [
   { "name": "clk",  "wave": "p......." },
   { "name": "req",  "wave": "0.1..0.." },
@@ -326,6 +353,7 @@ end entity counter;
   {
     type: 'bytefield',
     title: 'Packet',
+    labels: ['Address', 'Size', 'Payload'],
     source: `(defattrs :bg-green {:fill "#a0ffa0"})
 (draw-column-headers)
 (draw-box "Address" {:span 4})
@@ -338,6 +366,7 @@ end entity counter;
   {
     type: 'pikchr',
     title: 'Flow',
+    labels: ['Diagram', 'Kroki', 'Studio', 'SVG'],
     source: `arrow right 200% "Diagram" "text"
 box rad 10px "Kroki" "Studio" fit
 arrow right 200% "SVG" "picture"
@@ -346,6 +375,7 @@ arrow right 200% "SVG" "picture"
   {
     type: 'structurizr',
     title: 'System context',
+    labels: ['Author', 'Kroki Studio'],
     source: `workspace {
   model {
     user = person "Author"
@@ -364,6 +394,7 @@ arrow right 200% "SVG" "picture"
   {
     type: 'tikz',
     title: 'Axes and circle',
+    labels: [],
     source: `\\documentclass{standalone}
 \\usepackage{tikz}
 \\begin{document}
@@ -378,6 +409,7 @@ arrow right 200% "SVG" "picture"
   {
     type: 'dbml',
     title: 'Tables',
+    labels: ['users', 'documents', 'owner_id'],
     source: `Table users {
   id integer [primary key]
   name varchar
@@ -393,6 +425,7 @@ Table documents {
   {
     type: 'wireviz',
     title: 'Harness',
+    labels: ['X1', 'X2'],
     source: `connectors:
   X1:
     type: D-Sub
@@ -421,6 +454,7 @@ connections:
   {
     type: 'goat',
     title: 'ASCII art',
+    labels: [],
     source: `  .-------.     .-------.
   | Text  +---->| Image |
   '-------'     '-------'
@@ -429,6 +463,7 @@ connections:
   {
     type: 'bpmn',
     title: 'Process',
+    labels: [],
     source: `<?xml version="1.0" encoding="UTF-8"?>
 <definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"
   xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI"
@@ -457,6 +492,7 @@ connections:
   {
     type: 'excalidraw',
     title: 'Box and label',
+    labels: [],
     source: `{
   "type": "excalidraw",
   "version": 2,
@@ -487,6 +523,7 @@ connections:
   {
     type: 'diagramsnet',
     title: 'Two boxes',
+    labels: [],
     source: `<mxfile>
   <diagram id="page1" name="Page-1">
     <mxGraphModel>

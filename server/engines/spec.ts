@@ -200,6 +200,8 @@ export interface EngineSpec<R extends RuntimeSpec = RuntimeSpec> {
    * before the engine reports ready, so no user pays for the slowest first render.
    */
   warmUp?: { sample(i: number): { source: string; format: OutputFormat }; renders(env: EngineEnv): number; beforeReady?: number };
+  /** A source the engine must refuse, and the line its error names (the conformance suite renders it). */
+  errorSample?: { source: string; line?: number };
   /** Settings of the engine itself (its runtime may declare more). */
   settings?: SettingsSchema;
   render(input: RenderInput, host: HostFor<R>, env: EngineEnv): Promise<RenderOutput>;

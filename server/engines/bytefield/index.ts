@@ -9,6 +9,7 @@ export const bytefield = defineEngine({
   types: ['bytefield'],
   formats: ['svg'],
   runtime: { kind: 'worker', entry: new URL('./worker.js', import.meta.url) },
+  errorSample: { source: '(draw-column-headers)\n(draw-box "a")\n(draw-boks "b")', line: 3 },
   version: () => VERSION,
   async render(input, host) {
     return { svg: await host.call<string>('render', { source: input.source }, { signal: input.signal }) };

@@ -119,6 +119,7 @@ export const graphviz = defineEngine({
   },
   // Two cores: two warm workers let two graphs lay out at once (~30 MB each).
   runtime: { kind: 'worker', entry: new URL('./worker.js', import.meta.url), size: 2 },
+  errorSample: { source: 'digraph {\n  a -> b;\n  b -> -> c;\n}', line: 3 },
   version: (info) => info?.version ?? 'unknown (not started)',
   // ~0.5 s of CPU in all: a small graph renders 1.5–2× faster once V8 has tiered the WASM up.
   warmUp: { sample: () => ({ source: WARMUP_GRAPH, format: 'svg' }), renders: () => 200 },

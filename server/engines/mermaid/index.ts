@@ -112,6 +112,7 @@ export const mermaid = defineEngine({
       return kind;
     },
   },
+  errorSample: { source: 'graph TD\n  A --> B\n  B -->>>> C ;; [\n  C --> D', line: 3 },
   version: () => MERMAID_VERSION,
   unavailable() {
     if (!existsSync(MERMAID_BUNDLE)) return `The Mermaid library is missing (${MERMAID_BUNDLE}).`;

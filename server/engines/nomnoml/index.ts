@@ -9,6 +9,7 @@ export const nomnoml = defineEngine({
   types: ['nomnoml'],
   formats: ['svg'],
   runtime: { kind: 'worker', entry: new URL('./worker.js', import.meta.url) },
+  errorSample: { source: '[a]->[b]\n[b]->[c', line: 2 },
   version: () => VERSION,
   async render(input, host) {
     return { svg: await host.call<string>('render', { source: input.source }, { signal: input.signal }) };

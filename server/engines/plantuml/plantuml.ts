@@ -38,6 +38,7 @@ export const plantuml = defineEngine({
     },
   },
   runtime: PLANTUML_JVM,
+  errorSample: { source: 'Bob -> Alice : hi\nthis is not plantuml\nAlice -> Bob', line: 2 },
   version: plantumlVersion,
   warmUp: { sample: plantumlWarmUpSample, renders: (env) => plantumlSettings(env).warmup, beforeReady: 1 },
   async render(input, host, env) {

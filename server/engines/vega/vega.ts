@@ -16,6 +16,7 @@ function vegaFamily(lite: boolean) {
     formats: ['svg'],
     conversions: { png: 'svg', pdf: 'svg' },
     runtime: WORKER,
+    errorSample: lite ? { source: '{\n  "mark": "bar",\n  "encoding": {,\n}', line: 3 } : { source: '{\n  "width": 100,\n  "height": 1oo\n}', line: 3 },
     version: () => version,
     async render(input, host) {
       const svg = await host.call<string>('render', { source: input.source, lite, unsafe: input.safeMode === 'unsafe' }, { signal: input.signal });

@@ -13,6 +13,7 @@ export const wavedrom = defineEngine({
   types: ['wavedrom'],
   formats: ['svg'],
   runtime: { kind: 'worker', entry: new URL('./worker.js', import.meta.url) },
+  errorSample: { source: '{ signal: [\n  { name: "a", wave: "01" },\n  { name: "b" wave: "10" }\n]}', line: 3 },
   version: () => VERSION,
   async render(input, host) {
     return { svg: await host.call<string>('render', { source: input.source }, { signal: input.signal }) };
