@@ -125,3 +125,45 @@ describe('/health', () => {
     expect(none.json().status).toBe('unhealthy');
   });
 });
+
+describe('live upstream', () => {
+  it('switches at run time: routing, /api/engines and /health follow, and the previous upstream comes back', async () => {
+    const app = await front({});
+    const render = () => app.inject({ method: 'POST', url: '/blockdiag/svg', payload: 'blockdiag { live -> switch }' });
+    const row = async () => (await app.inject({ url: '/api/engines' })).json().types.find((t: { type: string }) => t.type === 'blockdiag');
+
+    expect((await render()).statusCode).toBe(503);
+    expect((await row()).placement).toBe('unavailable');
+    expect((await app.inject({ url: '/health' })).json().checks.kroki.status).toBe('not_configured');
+
+    // What the local stack does when its Kroki is healthy.
+    const release = app.studio.upstream.use(upstreamUrl, 'stack');
+    const res = await render();
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['x-studio-engine']).toBe('upstream');
+    expect(res.body).toContain('blockdiag { live -> switch }');
+    expect((await row()).placement).toBe('upstream');
+    const engines = (await app.inject({ url: '/api/engines' })).json();
+    expect(engines.upstream).toEqual({ url: upstreamUrl.replace(/\/+$/, ''), source: 'stack' });
+    const health = (await app.inject({ url: '/health' })).json();
+    expect(health.checks.kroki).toMatchObject({ status: 'healthy', url: upstreamUrl.replace(/\/+$/, '') });
+
+    // The stack stops: no upstream again (none was configured before it).
+    release();
+    release(); // idempotent
+    expect((await row()).placement).toBe('unavailable');
+    expect((await app.inject({ url: '/api/engines' })).json().upstream).toEqual({ url: null });
+    expect((await app.inject({ url: '/health' })).json().checks.kroki.status).toBe('not_configured');
+  });
+
+  it('puts a stack upstream over KROKI_URL and gives KROKI_URL back when it goes', async () => {
+    const app = await front({ KROKI_URL: 'http://127.0.0.1:9' });
+    expect((await app.inject({ url: '/api/engines' })).json().upstream).toEqual({ url: 'http://127.0.0.1:9', source: 'config' });
+    const release = app.studio.upstream.use(upstreamUrl, 'stack');
+    expect((await app.inject({ method: 'POST', url: '/blockdiag/svg', payload: 'blockdiag { a -> b }' })).statusCode).toBe(200);
+    release();
+    expect((await app.inject({ url: '/api/engines' })).json().upstream).toEqual({ url: 'http://127.0.0.1:9', source: 'config' });
+    // Port 9 (discard) refuses: the configured upstream is back, and unreachable.
+    expect((await app.inject({ method: 'POST', url: '/blockdiag/svg', payload: 'blockdiag { c -> d }' })).statusCode).toBe(503);
+  });
+});
