@@ -4,13 +4,15 @@
  * Order matters at start-up: the first one warms alone (see RenderRuntime.startPreloaded).
  */
 import { bytefield } from './bytefield/index.js';
+import { dbml } from './dbml/index.js';
 import { graphviz } from './graphviz/index.js';
 import { mermaid } from './mermaid/index.js';
 import { nomnoml } from './nomnoml/index.js';
+import { pikchr } from './pikchr/index.js';
 import { ditaa } from './plantuml/ditaa.js';
 import { plantuml } from './plantuml/plantuml.js';
 import type { AnyEngineSpec } from './spec.js';
 import { vega, vegalite } from './vega/vega.js';
 import { wavedrom } from './wavedrom/index.js';
 
-export const ENGINES: readonly AnyEngineSpec[] = [graphviz, plantuml, ditaa, nomnoml, vega, vegalite, wavedrom, bytefield, mermaid];
+export const ENGINES: readonly AnyEngineSpec[] = [graphviz, plantuml, ditaa, nomnoml, vega, vegalite, wavedrom, bytefield, pikchr, dbml, mermaid];
