@@ -43,6 +43,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { ByteQueue } from './byte-queue.js';
 import type { EngineState } from '../../shared/api.js';
 import { EngineCrashedError, EngineUnavailableError, RenderTimeoutError, StudioError } from '../errors.js';
 
@@ -426,28 +427,26 @@ class FrameError extends Error {}
 
 /** Reassembles frames from stdout chunks, and refuses at once what cannot be one. */
 class FrameReader {
-  private chunks: Buffer[] = [];
-  private buffered = 0;
+  private readonly bytes = new ByteQueue();
 
   constructor(private readonly maxBodyBytes: number) {}
 
   push(chunk: Buffer): Frame[] {
-    this.chunks.push(chunk);
-    this.buffered += chunk.length;
+    this.bytes.push(chunk);
     const frames: Frame[] = [];
-    while (this.buffered > 0) {
+    while (this.bytes.length > 0) {
       // Judged as early as possible, so stray text fails now instead of waiting for bytes
       // that will never come: a frame starts with 0 (header cap) and its header with '{'.
-      const start = this.peek(Math.min(this.buffered, 5));
+      const start = this.bytes.peek(Math.min(this.bytes.length, 5));
       if (start[0] !== 0 || (start.length === 5 && start[4] !== 0x7b)) throw this.notAFrame();
-      if (this.buffered < 5) break;
+      if (this.bytes.length < 5) break;
       const headerLength = start.readUInt32BE(0);
       if (headerLength < 2 || headerLength > MAX_HEADER_BYTES) throw this.notAFrame();
-      if (this.buffered < 8 + headerLength) break;
-      const bodyLength = this.peek(8 + headerLength).readUInt32BE(4 + headerLength);
+      if (this.bytes.length < 8 + headerLength) break;
+      const bodyLength = this.bytes.peek(8 + headerLength).readUInt32BE(4 + headerLength);
       if (bodyLength > this.maxBodyBytes) throw new FrameError(`a frame of ${bodyLength} bytes (more than the ${this.maxBodyBytes} allowed)`);
-      if (this.buffered < 8 + headerLength + bodyLength) break;
-      const all = this.take(8 + headerLength + bodyLength);
+      if (this.bytes.length < 8 + headerLength + bodyLength) break;
+      const all = this.bytes.take(8 + headerLength + bodyLength);
       let header: unknown;
       try {
         header = JSON.parse(all.subarray(4, 4 + headerLength).toString('utf8'));
@@ -461,25 +460,7 @@ class FrameReader {
   }
 
   private notAFrame(): FrameError {
-    const text = Buffer.concat(this.chunks)
-      .subarray(0, 300)
-      .toString('utf8')
-      .replace(/\p{Cc}+/gu, ' ')
-      .trim();
-    return new FrameError(`text where a frame should be: "${text}"`);
-  }
-
-  private peek(n: number): Buffer {
-    if (this.chunks[0]!.length < n) this.chunks = [Buffer.concat(this.chunks)];
-    return this.chunks[0]!.subarray(0, n);
-  }
-
-  private take(n: number): Buffer {
-    const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
-    const rest = all.subarray(n);
-    this.chunks = rest.length > 0 ? [rest] : [];
-    this.buffered -= n;
-    return all.subarray(0, n);
+    return new FrameError(`text where a frame should be: "${this.bytes.preview()}"`);
   }
 }
 

@@ -21,6 +21,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { ByteQueue } from './byte-queue.js';
 import type { EngineState } from '../../shared/api.js';
 import { EngineCrashedError, EngineUnavailableError, RenderTimeoutError, StudioError } from '../errors.js';
 
@@ -168,21 +169,19 @@ const MAX_RESPONSE_FRAME = 512 * 1024 * 1024;
 
 /** Reassembles response frames from stdout chunks without re-copying on every chunk. */
 class FrameReader {
-  private chunks: Buffer[] = [];
-  private buffered = 0;
+  private readonly bytes = new ByteQueue();
 
   /** Complete frames so far; throws FrameError at the first bytes that cannot be one. */
   push(chunk: Buffer): ResponseFrame[] {
-    this.chunks.push(chunk);
-    this.buffered += chunk.length;
+    this.bytes.push(chunk);
     const frames: ResponseFrame[] = [];
     for (;;) {
-      if (this.buffered < 4) break;
-      const head = this.peek(4);
+      if (this.bytes.length < 4) break;
+      const head = this.bytes.peek(4);
       const length = head.readUInt32BE(0);
       if (length < 17 || length > MAX_RESPONSE_FRAME) throw this.notAFrame();
-      if (this.buffered < 4 + length) break;
-      const all = this.take(4 + length);
+      if (this.bytes.length < 4 + length) break;
+      const all = this.bytes.take(4 + length);
       const id = all.readUInt32BE(4);
       const status = all.readUInt8(8);
       const position = all.readInt32BE(9);
@@ -197,25 +196,7 @@ class FrameReader {
   }
 
   private notAFrame(): FrameError {
-    const text = Buffer.concat(this.chunks)
-      .subarray(0, 300)
-      .toString('utf8')
-      .replace(/[^\x20-\x7e]+/g, ' ')
-      .trim();
-    return new FrameError(`text where a frame should be: "${text}"`);
-  }
-
-  private peek(n: number): Buffer {
-    if (this.chunks[0]!.length < n) this.chunks = [Buffer.concat(this.chunks)];
-    return this.chunks[0]!.subarray(0, n);
-  }
-
-  private take(n: number): Buffer {
-    const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
-    const rest = all.subarray(n);
-    this.chunks = rest.length > 0 ? [rest] : [];
-    this.buffered -= n;
-    return all.subarray(0, n);
+    return new FrameError(`text where a frame should be: "${this.bytes.preview()}"`);
   }
 }
 

@@ -4,19 +4,12 @@
  * the Graphviz it bundles (viz.js, Graphviz compiled to JavaScript). SVG natively; PNG is
  * the render core's conversion of it.
  */
-import { packageVersion } from '../_support/package-version.js';
-import { defineEngine } from '../spec.js';
+import { svgWorkerEngine } from '../_support/svg-worker-engine.js';
 
-const VERSION = packageVersion('@softwaretechnik/dbml-renderer');
-
-export const dbml = defineEngine({
+export const dbml = svgWorkerEngine({
   id: 'dbml',
-  types: ['dbml'],
-  formats: ['svg'],
+  pkg: '@softwaretechnik/dbml-renderer',
+  entry: new URL('./worker.js', import.meta.url),
   conversions: { png: 'svg' },
-  runtime: { kind: 'worker', entry: new URL('./worker.js', import.meta.url) },
-  version: () => VERSION,
-  async render(input, host) {
-    return { svg: await host.call<string>('render', { source: input.source }, { signal: input.signal }) };
-  },
+  errorSample: { source: 'Table users {\n  id integer [primary key]\n  name varchar\n}\n\nTabel documents {\n  id integer\n}\n', line: 6 },
 });

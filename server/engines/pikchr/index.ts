@@ -3,10 +3,7 @@
  * worker (worker.ts). SVG natively; PNG is the render core's conversion of it. Kroki runs
  * the pikchr program (`pikchr --svg-only -`), the same C code.
  */
-import { packageVersion } from '../_support/package-version.js';
-import { defineEngine } from '../spec.js';
-
-const VERSION = packageVersion('pikchr-wasm');
+import { svgWorkerEngine } from '../_support/svg-worker-engine.js';
 
 /**
  * The worker copies the source, NUL-terminated UTF-8, onto the WASM module's 5 MiB stack
@@ -14,15 +11,11 @@ const VERSION = packageVersion('pikchr-wasm');
  */
 export const PIKCHR_MAX_SOURCE_LENGTH = 1024 * 1024;
 
-export const pikchr = defineEngine({
+export const pikchr = svgWorkerEngine({
   id: 'pikchr',
-  types: ['pikchr'],
-  formats: ['svg'],
+  pkg: 'pikchr-wasm',
+  entry: new URL('./worker.js', import.meta.url),
   conversions: { png: 'svg' },
-  runtime: { kind: 'worker', entry: new URL('./worker.js', import.meta.url) },
-  version: () => VERSION,
-  maxSourceLength: () => PIKCHR_MAX_SOURCE_LENGTH,
-  async render(input, host) {
-    return { svg: await host.call<string>('render', { source: input.source }, { signal: input.signal }) };
-  },
+  errorSample: { source: 'box "a"\narrow\nbox "b" fromm A\ncircle', line: 3 },
+  maxSourceLength: PIKCHR_MAX_SOURCE_LENGTH,
 });

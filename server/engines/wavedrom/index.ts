@@ -3,19 +3,11 @@
  * in a worker (worker.ts): a wave string can be made arbitrarily long (`"x".repeat(1e7)`),
  * and only a thread we can terminate makes the time limit real.
  */
-import { packageVersion } from '../_support/package-version.js';
-import { defineEngine } from '../spec.js';
+import { svgWorkerEngine } from '../_support/svg-worker-engine.js';
 
-const VERSION = packageVersion('wavedrom');
-
-export const wavedrom = defineEngine({
+export const wavedrom = svgWorkerEngine({
   id: 'wavedrom',
-  types: ['wavedrom'],
-  formats: ['svg'],
-  runtime: { kind: 'worker', entry: new URL('./worker.js', import.meta.url) },
+  pkg: 'wavedrom',
+  entry: new URL('./worker.js', import.meta.url),
   errorSample: { source: '{ signal: [\n  { name: "a", wave: "01" },\n  { name: "b" wave: "10" }\n]}', line: 3 },
-  version: () => VERSION,
-  async render(input, host) {
-    return { svg: await host.call<string>('render', { source: input.source }, { signal: input.signal }) };
-  },
 });
