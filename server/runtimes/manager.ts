@@ -17,6 +17,7 @@
  */
 import type { Logger } from 'pino';
 import type { EngineState } from '../../shared/api.js';
+import { StudioError } from '../errors.js';
 import type { RenderActivity } from './activity.js';
 
 /** A runtime as the manager sees it. */
@@ -288,6 +289,9 @@ export class RuntimeManager {
       try {
         await warm.draw(i);
       } catch (err) {
+        // A sample the engine refuses (a 4xx: PlantUML has no text form of some diagrams)
+        // still warmed the code that refused it; only a runtime that stopped or broke ends the loop.
+        if (err instanceof StudioError && err.status < 500) continue;
         this.opts.logger.debug({ err, engine: us.user.id }, 'warm-up render failed');
         return;
       } finally {

@@ -155,3 +155,32 @@ describe('runtime manager', () => {
     expect(rt.state()).toBe('stopped');
   });
 });
+
+describe('runtime manager warm-up', () => {
+  it('goes on past a sample the engine refuses (4xx) and stops when the runtime breaks', async () => {
+    vi.useRealTimers();
+    const { DiagramSyntaxError, EngineCrashedError } = await import('../../server/errors.js');
+    const m = manager();
+    const rt = new StandIn('jvm');
+    const drawn: number[] = [];
+    m.add(
+      {
+        id: 'p',
+        warmUp: {
+          beforeReady: 0,
+          renders: 10,
+          draw: async (i) => {
+            drawn.push(i);
+            if (i === 2) throw new DiagramSyntaxError('no text form of this diagram');
+            if (i === 5) throw new EngineCrashedError('the JVM died');
+          },
+        },
+      },
+      rt,
+    );
+    await m.ready('p');
+    await m.whenWarm('p');
+    expect(drawn).toEqual([0, 1, 2, 3, 4, 5]);
+    await m.close();
+  });
+});
