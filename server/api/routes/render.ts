@@ -13,6 +13,7 @@ import { BadRequestError, StudioError, UnsupportedFormatError, humanList } from 
 import { decodeKrokiSource } from '../decode.js';
 import { formatFromAccept, normaliseFormat } from '../negotiate.js';
 import { mergeOptions } from '../options.js';
+import { getRenderParams, typeFormatParams, typeParams } from '../schemas.js';
 import '../request-log.js';
 import type { RenderCore } from '../../render/core.js';
 import type { OutputFormat } from '../../../shared/api.js';
@@ -102,15 +103,19 @@ export default async function renderRoutes(app: FastifyInstance, { config, core 
   }
 
   // GET /{type}/{format}/{encoded}
-  app.get<{ Params: Required<Params>; Querystring: Record<string, string> }>('/:type/:format/:encoded', async (request, reply) => {
-    const { type } = request.params;
-    requireType(type);
-    // Like Vert.x, a query parameter of the same name overrides the path segment.
-    const format = parseFormat(type, request.query.output_format ?? request.params.format);
-    const source = decodeGet(type, request.query.source_encoded ?? request.params.encoded);
-    const options = mergeOptions(request.query, request.headers);
-    return respond(request, reply, type, format, source, options);
-  });
+  app.get<{ Params: Required<Params>; Querystring: Record<string, string> }>(
+    '/:type/:format/:encoded',
+    { schema: { params: getRenderParams } },
+    async (request, reply) => {
+      const { type } = request.params;
+      requireType(type);
+      // Like Vert.x, a query parameter of the same name overrides the path segment.
+      const format = parseFormat(type, request.query.output_format ?? request.params.format);
+      const source = decodeGet(type, request.query.source_encoded ?? request.params.encoded);
+      const options = mergeOptions(request.query, request.headers);
+      return respond(request, reply, type, format, source, options);
+    },
+  );
 
   // POST /{type} and /{type}/{format}
   const post = async (request: FastifyRequest<{ Params: Params; Querystring: Record<string, string> }>, reply: FastifyReply) => {
@@ -144,8 +149,8 @@ export default async function renderRoutes(app: FastifyInstance, { config, core 
     const options = mergeOptions(request.query, request.headers, jsonOptions);
     return respond(request, reply, type, format, source, options);
   };
-  app.post('/:type', post);
-  app.post('/:type/:format', post);
+  app.post('/:type', { schema: { params: typeParams } }, post);
+  app.post('/:type/:format', { schema: { params: typeFormatParams } }, post);
 
   // POST / with diagram_type in the JSON body (Content-Type is not checked, like Kroki).
   app.post<{ Querystring: Record<string, string> }>('/', async (request, reply) => {

@@ -4,6 +4,7 @@ import type { StudioConfig } from '../../config.js';
 import type { RenderCore } from '../../render/core.js';
 import type { UpstreamProvider } from '../../upstream/provider.js';
 import { StudioError } from '../../errors.js';
+import { configResponse, typeParams, warmResponse } from '../schemas.js';
 import { STUDIO_VERSION } from '../../version.js';
 import type { EnginesResponse, StudioConfigResponse, WarmResult } from '../../../shared/api.js';
 
@@ -26,13 +27,17 @@ export default async function studioRoutes(app: FastifyInstance, { config, core,
   // Start a type's engine before its first render, for a client that knows renders are
   // coming (a desktop shell restoring its tabs, a pipeline before a batch). Nothing is
   // rendered; 202 because the start goes on after the answer.
-  app.post<{ Params: { type: string } }>('/api/engines/:type/warm', async (request, reply): Promise<WarmResult> => {
-    const { type } = request.params;
-    if (!core.isKnown(type)) throw new StudioError(404, `Unknown diagram type: ${type}. GET /api/engines lists the types.`);
-    const result = core.warm(type);
-    reply.code(result.engine && result.engine.state !== 'ready' ? 202 : 200);
-    return result;
-  });
+  app.post<{ Params: { type: string } }>(
+    '/api/engines/:type/warm',
+    { schema: { params: typeParams, response: warmResponse } },
+    async (request, reply): Promise<WarmResult> => {
+      const { type } = request.params;
+      if (!core.isKnown(type)) throw new StudioError(404, `Unknown diagram type: ${type}. GET /api/engines lists the types.`);
+      const result = core.warm(type);
+      reply.code(result.engine && result.engine.state !== 'ready' ? 202 : 200);
+      return result;
+    },
+  );
   app.route({
     method: ['GET', 'PUT', 'DELETE', 'PATCH'],
     url: '/api/engines/:type/warm',
@@ -41,7 +46,7 @@ export default async function studioRoutes(app: FastifyInstance, { config, core,
     },
   });
 
-  app.get('/api/config', async (): Promise<StudioConfigResponse> => ({
+  app.get('/api/config', { schema: { response: configResponse } }, async (): Promise<StudioConfigResponse> => ({
     version: STUDIO_VERSION,
     maxUriLength: config.maxUriLength,
     bodyLimit: config.bodyLimit,
