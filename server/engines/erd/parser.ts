@@ -134,9 +134,9 @@ class Parser {
   }
 
   private describeHere(): string {
-    if (this.atEnd()) return 'the end of the input';
+    if (this.atEnd()) return 'end of input';
     const c = this.peek()!;
-    if (c === '\n' || c === '\r') return 'the end of the line';
+    if (c === '\n' || c === '\r') return 'end of line';
     return JSON.stringify(String.fromCodePoint(this.src.codePointAt(this.pos)!));
   }
 
@@ -205,7 +205,7 @@ class Parser {
       let end = this.pos;
       while (end < this.src.length && this.src[end] !== c && !CONTROL.test(this.src[end]!)) end++;
       if (this.src[end] !== c) {
-        this.fail(`the name quoted with ${c} at column ${openColumn} is not closed on its line`, { line: openLine, column: openColumn });
+        this.fail(`the name quoted with ${c} here is not closed on its line`, { line: openLine, column: openColumn });
       }
       name = this.src.slice(this.pos, end);
       if (name.length === 0) this.fail(`an empty quoted name`, { line: openLine, column: openColumn });
