@@ -13,11 +13,13 @@ ARG RUNTIME_BASE_IMAGE=${BASE_IMAGE}
 # ---------------------------------------------------------------------------- builder
 FROM ${BASE_IMAGE} AS builder
 
-# javac compiles the PlantUML worker class (dist/jvm). The man folder must exist or the
-# JDK's postinst fails on slim images that strip /usr/share/man.
+# javac compiles the PlantUML worker class (dist/jvm); Go builds bep/goat from Debian's
+# golang-github-bep-goat-dev into the goat engine's WASM program (dist/goat), offline
+# (GOPATH mode). The man folder must exist or the JDK's postinst fails on slim images that
+# strip /usr/share/man.
 RUN mkdir -p /usr/share/man/man1 \
  && apt-get update \
- && apt-get install -y --no-install-recommends openjdk-17-jdk-headless \
+ && apt-get install -y --no-install-recommends openjdk-17-jdk-headless golang-go golang-github-bep-goat-dev \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /build

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Idempotent setup for Debian/Ubuntu: the system packages the embedded engines need
-# (Chromium, a JDK for the PlantUML worker, fonts incl. CJK, Graphviz for PlantUML layouts
-# and the benchmark), then npm packages from the lock file, then the build.
+# (Chromium, a JDK for the PlantUML worker, Go and Debian's bep/goat sources for the goat
+# WASM program, fonts incl. CJK, Graphviz for PlantUML layouts and the benchmark), then npm
+# packages from the lock file, then the build.
 # Safe to run again: it installs only what is missing and rebuilds only what changed
 # (server and UI apart, against the stamps dist/.server-stamp and dist/.ui-stamp).
 set -euo pipefail
@@ -15,6 +16,8 @@ have chromium || [ -x /usr/bin/chromium ] || need_pkgs+=(chromium)
 have java || need_pkgs+=(default-jdk-headless)
 have javac || need_pkgs+=(default-jdk-headless)
 have dot || need_pkgs+=(graphviz)
+have go || need_pkgs+=(golang-go)
+pkg_installed golang-github-bep-goat-dev || need_pkgs+=(golang-github-bep-goat-dev)
 pkg_installed fonts-noto-cjk || need_pkgs+=(fonts-noto-cjk)
 pkg_installed fonts-dejavu-core || need_pkgs+=(fonts-dejavu-core)
 have make || need_pkgs+=(make)
@@ -63,7 +66,9 @@ build() { # what stamp npm-script
   mv "$2.new" "$2"
   rebuilt+=("the $1")
 }
-if stale dist/.server-stamp dist/server/cli.js server tsconfig*.json package.json package-lock.json scripts/build-java.mjs; then
+# The goat WASM program is built only where Go is: also when Go arrived after the last build.
+if stale dist/.server-stamp dist/server/cli.js server tsconfig*.json package.json package-lock.json scripts/build-java.mjs scripts/build-goat.mjs ||
+  { have go && [ ! -f dist/goat/goat.wasm ]; }; then
   build server dist/.server-stamp build:server
 fi
 if stale dist/.ui-stamp dist/ui/index.html src-renderer vite.config.ts package.json package-lock.json; then

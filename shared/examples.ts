@@ -454,7 +454,7 @@ connections:
   {
     type: 'goat',
     title: 'ASCII art',
-    labels: [],
+    labels: ['Text', 'Image'],
     source: `  .-------.     .-------.
   | Text  +---->| Image |
   '-------'     '-------'

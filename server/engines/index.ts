@@ -5,6 +5,8 @@
  */
 import { bytefield } from './bytefield/index.js';
 import { dbml } from './dbml/index.js';
+import { erd } from './erd/index.js';
+import { goat } from './goat/index.js';
 import { graphviz } from './graphviz/index.js';
 import { mermaid } from './mermaid/index.js';
 import { nomnoml } from './nomnoml/index.js';
@@ -15,4 +17,4 @@ import type { AnyEngineSpec } from './spec.js';
 import { vega, vegalite } from './vega/vega.js';
 import { wavedrom } from './wavedrom/index.js';
 
-export const ENGINES: readonly AnyEngineSpec[] = [graphviz, plantuml, ditaa, nomnoml, vega, vegalite, wavedrom, bytefield, pikchr, dbml, mermaid];
+export const ENGINES: readonly AnyEngineSpec[] = [graphviz, plantuml, ditaa, nomnoml, vega, vegalite, wavedrom, bytefield, pikchr, dbml, erd, goat, mermaid];
