@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Idempotent setup for Debian/Ubuntu: the system packages the embedded engines need
 # (Chromium, a JDK for the PlantUML worker, fonts incl. CJK, Graphviz for PlantUML layouts
-# and the benchmark), then npm packages from the lock file, then the build.
+# and the benchmark, the blockdiag family's Python libraries), then npm packages from the
+# lock file, then the build.
 # Safe to run again: it installs only what is missing and rebuilds only what changed
 # (server and UI apart, against the stamps dist/.server-stamp and dist/.ui-stamp).
 set -euo pipefail
@@ -18,6 +19,11 @@ have dot || need_pkgs+=(graphviz)
 pkg_installed fonts-noto-cjk || need_pkgs+=(fonts-noto-cjk)
 pkg_installed fonts-dejavu-core || need_pkgs+=(fonts-dejavu-core)
 have make || need_pkgs+=(make)
+# The blockdiag engine's worker imports these from Debian's python3 (python3-nwdiag also
+# ships packetdiag and rackdiag; reportlab, blockdiag's PDF backend, comes with them).
+for pkg in python3-blockdiag python3-seqdiag python3-actdiag python3-nwdiag python3-reportlab; do
+  pkg_installed "$pkg" || need_pkgs+=("$pkg")
+done
 
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if ! have apt-get; then
