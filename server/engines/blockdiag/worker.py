@@ -15,6 +15,7 @@ Run as `python3 -I worker.py --font F [--wide-font W] [--memory-mb N]`.
 """
 
 import argparse
+import copy
 import importlib
 import io
 import json
@@ -77,6 +78,12 @@ for _name in MODULES:
 # dependency is missing (reportlab for PDF) is skipped silently by blockdiag.
 blockdiag.imagedraw.init_imagedrawers()
 PDF = "pdf" in blockdiag.imagedraw.drawers
+if PDF:
+    from reportlab import rl_config
+
+    # reportlab wraps page streams in ASCII85 by default: a quarter larger, for PDFs that
+    # are served as binary anyway.
+    rl_config.useA85 = 0
 
 
 # ---- fonts -------------------------------------------------------------------------------
@@ -187,17 +194,54 @@ for _mod in ("png", "svg", "pdf"):
                     _MEMOIZED.append(_fn.cache)
 
 
+
+def element_classes():
+    seen, todo = [], [blockdiag.elements.Base]
+    while todo:
+        cls = todo.pop()
+        if cls not in seen:
+            seen.append(cls)
+            todo.extend(cls.__subclasses__())
+    return seen
+
+
+def plain(value):
+    return copy.copy(value) if isinstance(value, (dict, list, set)) else value
+
+
+# The diagram's settings live in class attributes of the element classes (default_shape,
+# default_fontsize, classes, the `attributes` plugin's new node attributes); each builder
+# resets only some of them (rackdiag never resets its nodes). Their state after import is
+# kept here and put back after every render, as a new process would have it.
+_CLASS_STATE = {cls: {k: plain(v) for k, v in vars(cls).items() if not k.startswith("__")} for cls in element_classes()}
+
+
+def restore_classes():
+    for cls, state in _CLASS_STATE.items():
+        for name in [k for k in vars(cls) if not k.startswith("__") and k not in state]:
+            delattr(cls, name)
+        for name, value in state.items():
+            current = vars(cls).get(name, _MISSING)
+            if current is not value or isinstance(value, (dict, list, set)):
+                setattr(cls, name, plain(value))
+
+
+_MISSING = object()
+
+
 def reset():
     """
     Forget what a render left behind. blockdiag was written for one diagram per process:
-    plugins install global handlers, fetched images stay in temporary files, and its
-    memoized text measurements are keyed by the drawer's address and the font's family
-    name, so they would grow forever and could answer for another diagram's font.
+    plugins install global handlers (autoclass would go on renaming nodes), fetched images
+    stay in temporary files, and its memoized text measurements are keyed by the drawer's
+    address and the font's family name, so they would grow forever and could answer for
+    another diagram's font.
     """
     blockdiag.plugins.cleanup()
     _images.cleanup()
     for cache in _MEMOIZED:
         cache.clear()
+    restore_classes()
 
 
 # ---- rendering ---------------------------------------------------------------------------
