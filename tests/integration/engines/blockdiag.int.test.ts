@@ -269,6 +269,18 @@ describe('blockdiag family engine', () => {
     expect(worker.pid()).toBe(pid);
   });
 
+  it('knows its version before its worker starts (read by the availability probe)', async () => {
+    const cold = testContext();
+    try {
+      const e = cold.engine(blockdiag);
+      expect(e.available()).toEqual({ ok: true });
+      expect(e.version()).toMatch(/^\d+\.\d+/);
+      expect(e.state()).toBe('idle');
+    } finally {
+      await cold.close();
+    }
+  });
+
   it('says what to install when the Python modules are missing', async () => {
     // -S: no site-packages, so Python finds none of the modules.
     const python = path.join(dir, 'python-without-site');
