@@ -107,8 +107,9 @@ def split_font(path):
 
 LATIN = ARGS.font or None
 WIDE = ARGS.wide_font or None
-# reportlab embeds TrueType outlines only: a font it cannot read (Noto CJK is CFF) has no
-# cmap here, so such a diagram's PDF is made from its SVG by the server instead.
+# PDF uses the main font only: reportlab embeds TrueType outlines, not CFF ones (Noto CJK),
+# so a diagram drawn with the wide font gets its PDF from its SVG, made by the server; so
+# does every diagram when reportlab cannot read the main font (no cmap).
 LATIN_CMAP = font_cmap(LATIN) if LATIN else None
 
 
