@@ -45,13 +45,20 @@ RUN npm run build \
 # ---------------------------------------------------------------------------- runtime
 FROM ${RUNTIME_BASE_IMAGE} AS runtime
 
-# Chromium renders Mermaid/BPMN/Excalidraw; the JRE runs PlantUML; Noto CJK and DejaVu
-# cover CJK and Latin labels; tini forwards SIGTERM and reaps Chromium's children.
+# Chromium renders Mermaid/BPMN/Excalidraw; the JRE runs PlantUML; the python3-* packages
+# are the blockdiag family (python3-nwdiag ships packetdiag and rackdiag; reportlab draws
+# their PDF); Noto CJK and DejaVu cover CJK and Latin labels; tini forwards SIGTERM and
+# reaps Chromium's children.
 RUN mkdir -p /usr/share/man/man1 \
  && apt-get update \
  && apt-get install -y --no-install-recommends \
       chromium \
       openjdk-17-jre-headless \
+      python3-blockdiag \
+      python3-seqdiag \
+      python3-actdiag \
+      python3-nwdiag \
+      python3-reportlab \
       fonts-noto-cjk \
       fonts-dejavu-core \
       tini \
@@ -74,6 +81,7 @@ ENV NODE_ENV=production \
     STUDIO_PORT=8080 \
     STUDIO_CHROMIUM_PATH=/usr/bin/chromium \
     STUDIO_JAVA_PATH=/usr/bin/java \
+    STUDIO_PYTHON_PATH=/usr/bin/python3 \
     KROKI_SAFE_MODE=secure
 
 USER studio:studio

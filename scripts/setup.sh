@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Idempotent setup for Debian/Ubuntu: the system packages the embedded engines need
 # (Chromium, a JDK for the PlantUML worker, Go and Debian's bep/goat sources for the goat
-# WASM program, fonts incl. CJK, Graphviz for PlantUML layouts and the benchmark), then npm
-# packages from the lock file, then the build.
+# WASM program, fonts incl. CJK, Graphviz for PlantUML layouts and the benchmark, the
+# blockdiag family's Python libraries), then npm packages from the lock file, then the build.
 # Safe to run again: it installs only what is missing and rebuilds only what changed
 # (server and UI apart, against the stamps dist/.server-stamp and dist/.ui-stamp).
 set -euo pipefail
@@ -21,6 +21,11 @@ pkg_installed golang-github-bep-goat-dev || need_pkgs+=(golang-github-bep-goat-d
 pkg_installed fonts-noto-cjk || need_pkgs+=(fonts-noto-cjk)
 pkg_installed fonts-dejavu-core || need_pkgs+=(fonts-dejavu-core)
 have make || need_pkgs+=(make)
+# The blockdiag engine's worker imports these from Debian's python3 (python3-nwdiag also
+# ships packetdiag and rackdiag; reportlab, blockdiag's PDF backend, comes with them).
+for pkg in python3-blockdiag python3-seqdiag python3-actdiag python3-nwdiag python3-reportlab; do
+  pkg_installed "$pkg" || need_pkgs+=("$pkg")
+done
 
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if ! have apt-get; then
@@ -29,9 +34,9 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
   fi
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  echo "setup: installing ${need_pkgs[*]}"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null
+  echo "setup: installing ${need_pkgs[*]} (apt's own lines follow: a slow mirror shows as slow downloads, not as a hang)"
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${need_pkgs[@]}"
 fi
 
 node_major=$(node -p 'process.versions.node.split(".")[0]')

@@ -3,6 +3,7 @@
  * Routes, /health and /api/engines are generated from it; each engine is its folder.
  * Order matters at start-up: the first one warms alone (see RenderRuntime.startPreloaded).
  */
+import { blockdiag } from './blockdiag/index.js';
 import { bytefield } from './bytefield/index.js';
 import { dbml } from './dbml/index.js';
 import { erd } from './erd/index.js';
@@ -17,4 +18,4 @@ import type { AnyEngineSpec } from './spec.js';
 import { vega, vegalite } from './vega/vega.js';
 import { wavedrom } from './wavedrom/index.js';
 
-export const ENGINES: readonly AnyEngineSpec[] = [graphviz, plantuml, ditaa, nomnoml, vega, vegalite, wavedrom, bytefield, pikchr, dbml, erd, goat, mermaid];
+export const ENGINES: readonly AnyEngineSpec[] = [graphviz, plantuml, ditaa, nomnoml, vega, vegalite, wavedrom, bytefield, pikchr, dbml, erd, goat, blockdiag, mermaid];

@@ -143,6 +143,30 @@ describe.skipIf(reason !== null)(`image ${IMAGE}`, () => {
     expect(size.width).toBeLessThan(5000);
   }, 120_000);
 
+  it('renders the blockdiag family in the container (Python worker)', async () => {
+    const svg = await fetch(`${url}/seqdiag/svg`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: 'seqdiag { browser -> server [label = "GET"]; }',
+    });
+    const text = await svg.text();
+    expect(svg.status, text.slice(0, 300)).toBe(200);
+    assertSvg(text);
+    expect(text).toMatch(/<text[^>]*>browser<\/text>/);
+
+    for (const format of ['png', 'pdf']) {
+      const res = await fetch(`${url}/blockdiag/${format}`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain' },
+        body: 'blockdiag { A -> B -> 日本語; }',
+      });
+      const bytes = Buffer.from(await res.arrayBuffer());
+      expect(res.status, bytes.toString('utf8', 0, 300)).toBe(200);
+      if (format === 'png') expect(pngSize(bytes).width).toBeGreaterThan(50);
+      else expect(bytes.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    }
+  }, 120_000);
+
   it('ships the CJK and Latin fonts the engines need', async () => {
     const fonts = await execIn(app!, ['sh', '-c', 'find /usr/share/fonts -name "*.tt[fc]" | sort']);
     expect(fonts).toMatch(/NotoSansCJK/);
@@ -168,10 +192,10 @@ describe.skipIf(reason !== null)(`image ${IMAGE}`, () => {
     const plant = await fetch(`${url}/plantuml/svg`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: PLANTUML });
     expect(plant.status).toBe(200);
 
-    const remote = await fetch(`${url}/blockdiag/svg`, {
+    const remote = await fetch(`${url}/erd/svg`, {
       method: 'POST',
       headers: { 'content-type': 'text/plain', accept: 'text/plain' },
-      body: 'blockdiag { A -> B }',
+      body: '[Person]\n*name\n',
     });
     expect(remote.status).toBe(503);
     expect((await remote.text()).length).toBeGreaterThan(10);

@@ -87,10 +87,32 @@ describe('real engines over HTTP', () => {
     expect(expectSvg(Buffer.from(await img.arrayBuffer()))).toContain('Error 400');
   });
 
+  it('blockdiag family: GET png with Kroki encoding, POST svg with options, a refused icon and a syntax error with its line', async () => {
+    const png = await get(`/nwdiag/png/${encodeKrokiSource('nwdiag {\n  network dmz {\n    web01;\n  }\n}')}`);
+    expect(png.status).toBe(200);
+    expect(png.type).toBe('image/png');
+    pngSize(png.body);
+    const svg = await fetch(`${base}/seqdiag/svg?no-doctype`, { method: 'POST', body: 'seqdiag { browser -> studio [label = "POST"]; }' });
+    expect(svg.status).toBe(200);
+    const text = await svg.text();
+    expect(text).not.toContain('<!DOCTYPE');
+    expect(expectSvg(text)).toContain('studio');
+    const icon = await fetch(`${base}/blockdiag/svg`, {
+      method: 'POST',
+      body: 'blockdiag {\n  A [icon = "/etc/hostname"];\n}',
+      headers: { accept: 'application/json' },
+    });
+    expect(icon.status).toBe(400);
+    expect(((await icon.json()) as { error: { message: string } }).error.message).toMatch(/icon attribute/);
+    const bad = await fetch(`${base}/blockdiag/svg`, { method: 'POST', body: 'blockdiag {\n  A -> B\n  C $ D;\n}', headers: { accept: 'application/json' } });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { line?: number } }).error.line).toBe(3);
+  });
+
   it('/health lists every engine with its version', async () => {
     const res = await fetch(`${base}/health`);
     const body = (await res.json()) as { checks: { engines: Record<string, { version: string }> } };
-    for (const id of ['graphviz', 'plantuml']) expect(body.checks.engines[id]?.version).toMatch(/\d/);
+    for (const id of ['graphviz', 'plantuml', 'blockdiag']) expect(body.checks.engines[id]?.version).toMatch(/\d/);
   });
 });
 
@@ -118,9 +140,9 @@ describe('POST /api/engines/{type}/warm', () => {
       expect(again.statusCode).toBe(200);
       expect(again.json().engine.state).toBe('ready');
 
-      const upstreamOnly = await cold.inject({ method: 'POST', url: '/api/engines/blockdiag/warm' });
+      const upstreamOnly = await cold.inject({ method: 'POST', url: '/api/engines/erd/warm' });
       expect(upstreamOnly.statusCode).toBe(200);
-      expect(upstreamOnly.json()).toEqual({ type: 'blockdiag', placement: 'unavailable' });
+      expect(upstreamOnly.json()).toEqual({ type: 'erd', placement: 'unavailable' });
 
       const unknown = await cold.inject({ method: 'POST', url: '/api/engines/nosuchtype/warm', headers: { accept: 'application/json' } });
       expect(unknown.statusCode).toBe(404);

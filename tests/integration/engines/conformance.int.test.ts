@@ -17,6 +17,7 @@ import { RenderCache } from '../../../server/render/cache.js';
 import { RenderCore } from '../../../server/render/core.js';
 import type { LiveEngine } from '../../../server/render/engines.js';
 import type { BrowserPool } from '../../../server/runtimes/browser-pool.js';
+import type { CommandWorker } from '../../../server/runtimes/command-runner.js';
 import type { JvmHost } from '../../../server/runtimes/jvm-host.js';
 import type { WorkerHost } from '../../../server/runtimes/worker-host.js';
 import { UpstreamProvider } from '../../../server/upstream/provider.js';
@@ -75,6 +76,9 @@ async function crash(engine: LiveEngine): Promise<void> {
       return;
     case 'browser':
       process.kill((engine.host as { pool: BrowserPool }).pool.pid()!, 'SIGKILL');
+      return;
+    case 'command':
+      process.kill((engine.host as CommandWorker).pid()!, 'SIGKILL');
       return;
     default:
       throw new Error(`no way to crash a ${engine.spec.runtime.kind} runtime`);
