@@ -18,4 +18,19 @@ import type { AnyEngineSpec } from './spec.js';
 import { vega, vegalite } from './vega/vega.js';
 import { wavedrom } from './wavedrom/index.js';
 
-export const ENGINES: readonly AnyEngineSpec[] = [graphviz, plantuml, ditaa, nomnoml, vega, vegalite, wavedrom, bytefield, pikchr, dbml, erd, goat, blockdiag, mermaid];
+export const ENGINES: readonly AnyEngineSpec[] = [
+  graphviz,
+  plantuml,
+  ditaa,
+  nomnoml,
+  vega,
+  vegalite,
+  wavedrom,
+  bytefield,
+  pikchr,
+  dbml,
+  erd,
+  goat,
+  blockdiag,
+  mermaid,
+];

@@ -192,10 +192,10 @@ describe.skipIf(reason !== null)(`image ${IMAGE}`, () => {
     const plant = await fetch(`${url}/plantuml/svg`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: PLANTUML });
     expect(plant.status).toBe(200);
 
-    const remote = await fetch(`${url}/erd/svg`, {
+    const remote = await fetch(`${url}/structurizr/svg`, {
       method: 'POST',
       headers: { 'content-type': 'text/plain', accept: 'text/plain' },
-      body: '[Person]\n*name\n',
+      body: 'workspace {\n  model {\n    user = person "User"\n  }\n}\n',
     });
     expect(remote.status).toBe(503);
     expect((await remote.text()).length).toBeGreaterThan(10);

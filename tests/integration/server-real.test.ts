@@ -140,9 +140,9 @@ describe('POST /api/engines/{type}/warm', () => {
       expect(again.statusCode).toBe(200);
       expect(again.json().engine.state).toBe('ready');
 
-      const upstreamOnly = await cold.inject({ method: 'POST', url: '/api/engines/erd/warm' });
+      const upstreamOnly = await cold.inject({ method: 'POST', url: '/api/engines/structurizr/warm' });
       expect(upstreamOnly.statusCode).toBe(200);
-      expect(upstreamOnly.json()).toEqual({ type: 'erd', placement: 'unavailable' });
+      expect(upstreamOnly.json()).toEqual({ type: 'structurizr', placement: 'unavailable' });
 
       const unknown = await cold.inject({ method: 'POST', url: '/api/engines/nosuchtype/warm', headers: { accept: 'application/json' } });
       expect(unknown.statusCode).toBe(404);
