@@ -289,7 +289,7 @@ export class RuntimeManager {
       try {
         await warm.draw(i);
       } catch (err) {
-        // A sample the engine refuses (a 4xx: PlantUML has no text form of some diagrams)
+        // A sample the engine refuses (a 4xx: a format some diagram kinds lack, say)
         // still warmed the code that refused it; only a runtime that stopped or broke ends the loop.
         if (err instanceof StudioError && err.status < 500) continue;
         this.opts.logger.debug({ err, engine: us.user.id }, 'warm-up render failed');
