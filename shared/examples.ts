@@ -463,7 +463,7 @@ connections:
   {
     type: 'bpmn',
     title: 'Process',
-    labels: [],
+    labels: ['Text changed', 'Render', 'diagram', 'Preview shown'],
     source: `<?xml version="1.0" encoding="UTF-8"?>
 <definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"
   xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI"

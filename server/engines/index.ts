@@ -3,6 +3,7 @@
  * Routes, /health and /api/engines are generated from it; each engine is its folder.
  * Order matters at start-up: the first one warms alone (see RenderRuntime.startPreloaded).
  */
+import { bpmn } from './bpmn/index.js';
 import { bytefield } from './bytefield/index.js';
 import { dbml } from './dbml/index.js';
 import { graphviz } from './graphviz/index.js';
@@ -15,4 +16,4 @@ import type { AnyEngineSpec } from './spec.js';
 import { vega, vegalite } from './vega/vega.js';
 import { wavedrom } from './wavedrom/index.js';
 
-export const ENGINES: readonly AnyEngineSpec[] = [graphviz, plantuml, ditaa, nomnoml, vega, vegalite, wavedrom, bytefield, pikchr, dbml, mermaid];
+export const ENGINES: readonly AnyEngineSpec[] = [graphviz, plantuml, ditaa, nomnoml, vega, vegalite, wavedrom, bytefield, pikchr, dbml, mermaid, bpmn];
