@@ -492,7 +492,7 @@ connections:
   {
     type: 'excalidraw',
     title: 'Box and label',
-    labels: [],
+    labels: ['Kroki Studio'],
     source: `{
   "type": "excalidraw",
   "version": 2,

@@ -6,6 +6,7 @@
 import { bpmn } from './bpmn/index.js';
 import { bytefield } from './bytefield/index.js';
 import { dbml } from './dbml/index.js';
+import { excalidraw } from './excalidraw/index.js';
 import { graphviz } from './graphviz/index.js';
 import { mermaid } from './mermaid/index.js';
 import { nomnoml } from './nomnoml/index.js';
@@ -16,4 +17,18 @@ import type { AnyEngineSpec } from './spec.js';
 import { vega, vegalite } from './vega/vega.js';
 import { wavedrom } from './wavedrom/index.js';
 
-export const ENGINES: readonly AnyEngineSpec[] = [graphviz, plantuml, ditaa, nomnoml, vega, vegalite, wavedrom, bytefield, pikchr, dbml, mermaid, bpmn];
+export const ENGINES: readonly AnyEngineSpec[] = [
+  graphviz,
+  plantuml,
+  ditaa,
+  nomnoml,
+  vega,
+  vegalite,
+  wavedrom,
+  bytefield,
+  pikchr,
+  dbml,
+  mermaid,
+  bpmn,
+  excalidraw,
+];
