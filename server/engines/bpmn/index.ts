@@ -57,8 +57,8 @@ function pages(env: EngineEnv): number {
 }
 
 /**
- * The first render in a page opens it (the viewer bundle parsed, the viewer built) and
- * pays for V8's first run of the import: ~0.5 s, against ~10 ms warm.
+ * The first render in a page opens it (the viewer bundle parsed, the viewer built) and is
+ * V8's first run of the import, many times slower than a warm one: warm-ups pay for it.
  */
 const WARMUP_DIAGRAM = [
   '<?xml version="1.0" encoding="UTF-8"?>',

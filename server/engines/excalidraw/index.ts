@@ -72,7 +72,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 /** The scene from the source: JSON with an `elements` array (an `.excalidraw` file). */
 export function parseScene(source: string): ExcalidrawScene {
   const data = parseJsonSource(source, 'Excalidraw');
-  if (!isRecord(data)) throw new DiagramSyntaxError('An Excalidraw scene is a JSON object with an "elements" array.', { line: 1 });
+  if (!isRecord(data)) throw new DiagramSyntaxError('An Excalidraw scene is a JSON object with an "elements" array.');
   if (!Array.isArray(data.elements)) throw new DiagramSyntaxError('The Excalidraw scene has no "elements" array.');
   const appState = data.appState ?? {};
   const files = data.files ?? {};
@@ -83,8 +83,8 @@ export function parseScene(source: string): ExcalidrawScene {
 
 /**
  * The first render in a page opens it (a 20 MB bundle to parse) and loads the font
- * subsetter's WebAssembly: ~1 s, against ~40 ms warm. Each font family is decoded on
- * first use, so the sample writes in the ones Excalidraw offers by default.
+ * subsetter's WebAssembly, many times slower than a warm one; each font family is
+ * decoded on first use, so the sample writes in each family Excalidraw offers.
  */
 const WARMUP_SCENE = JSON.stringify({
   type: 'excalidraw',
