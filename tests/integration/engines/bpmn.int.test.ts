@@ -97,6 +97,8 @@ describe('bpmn engine', () => {
     const err = await engine.render(renderInput('bpmn', bpmn.errorSample!.source)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DiagramSyntaxError);
     expect((err as DiagramSyntaxError).message).toMatch(/closing tag mismatch/);
+    // moddle counts from 0; the message counts like the error's line.
+    expect((err as DiagramSyntaxError).message).toMatch(/line: 4 column: 27 /);
     expect((err as DiagramSyntaxError).line).toBe(4);
 
     const notXml = await engine.render(renderInput('bpmn', 'hello')).catch((e: unknown) => e);

@@ -9,10 +9,14 @@
 
   const viewer = new BpmnJS({ container: '#canvas' });
 
-  /** moddle's parse errors end with "line: N" counted from 0 (saxen); Studio's lines start at 1. */
+  /** moddle's parse errors say "line: N" and "column: N" counted from 0 (saxen); Studio counts from 1. */
+  function fromOne(message) {
+    return message.replace(/\b(line|column): (\d+)/g, (_, what, n) => what + ': ' + (Number(n) + 1));
+  }
+
   function lineOf(message) {
     const m = /\bline: (\d+)/.exec(message);
-    return m ? Number(m[1]) + 1 : undefined;
+    return m ? Number(m[1]) : undefined;
   }
 
   /**
@@ -63,7 +67,7 @@
       await viewer.importXML(xml);
       svg = (await viewer.saveSVG()).svg;
     } catch (err) {
-      const message = String((err && err.message) || err || 'bpmn-js could not render the diagram');
+      const message = fromOne(String((err && err.message) || err || 'bpmn-js could not render the diagram'));
       return { ok: false, message, line: lineOf(message) };
     } finally {
       // The next import replaces it anyway; this frees the page between renders.
