@@ -47,7 +47,7 @@ export default tseslint.config(
   {
     // Scripts that run inside the browser pool's pages (an engine's page folder).
     files: ['server/engines/*/page/**/*.js'],
-    languageOptions: { globals: { mermaid: 'readonly', XMLSerializer: 'readonly', DOMParser: 'readonly' } },
+    languageOptions: { globals: { mermaid: 'readonly', BpmnJS: 'readonly', XMLSerializer: 'readonly', DOMParser: 'readonly', Image: 'readonly' } },
   },
   {
     files: ['server/**/*.ts'],

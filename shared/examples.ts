@@ -463,7 +463,7 @@ connections:
   {
     type: 'bpmn',
     title: 'Process',
-    labels: [],
+    labels: ['Text changed', 'Render', 'diagram', 'Preview shown'],
     source: `<?xml version="1.0" encoding="UTF-8"?>
 <definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"
   xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI"
@@ -492,7 +492,7 @@ connections:
   {
     type: 'excalidraw',
     title: 'Box and label',
-    labels: [],
+    labels: ['Kroki Studio'],
     source: `{
   "type": "excalidraw",
   "version": 2,

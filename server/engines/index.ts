@@ -4,9 +4,11 @@
  * Order matters at start-up: the first one warms alone (see RenderRuntime.startPreloaded).
  */
 import { blockdiag } from './blockdiag/index.js';
+import { bpmn } from './bpmn/index.js';
 import { bytefield } from './bytefield/index.js';
 import { dbml } from './dbml/index.js';
 import { erd } from './erd/index.js';
+import { excalidraw } from './excalidraw/index.js';
 import { goat } from './goat/index.js';
 import { graphviz } from './graphviz/index.js';
 import { mermaid } from './mermaid/index.js';
@@ -32,5 +34,7 @@ export const ENGINES: readonly AnyEngineSpec[] = [
   erd,
   goat,
   blockdiag,
+  bpmn,
+  excalidraw,
   mermaid,
 ];
