@@ -4,6 +4,7 @@
  * Order matters at start-up: the first one warms alone (see RenderRuntime.startPreloaded).
  */
 import { bytefield } from './bytefield/index.js';
+import { d2 } from './d2/index.js';
 import { dbml } from './dbml/index.js';
 import { graphviz } from './graphviz/index.js';
 import { mermaid } from './mermaid/index.js';
@@ -15,4 +16,4 @@ import type { AnyEngineSpec } from './spec.js';
 import { vega, vegalite } from './vega/vega.js';
 import { wavedrom } from './wavedrom/index.js';
 
-export const ENGINES: readonly AnyEngineSpec[] = [graphviz, plantuml, ditaa, nomnoml, vega, vegalite, wavedrom, bytefield, pikchr, dbml, mermaid];
+export const ENGINES: readonly AnyEngineSpec[] = [graphviz, plantuml, ditaa, nomnoml, vega, vegalite, wavedrom, bytefield, pikchr, dbml, d2, mermaid];
