@@ -13,7 +13,8 @@ import { pikchr } from './pikchr/index.js';
 import { ditaa } from './plantuml/ditaa.js';
 import { plantuml } from './plantuml/plantuml.js';
 import type { AnyEngineSpec } from './spec.js';
+import { svgbob } from './svgbob/index.js';
 import { vega, vegalite } from './vega/vega.js';
 import { wavedrom } from './wavedrom/index.js';
 
-export const ENGINES: readonly AnyEngineSpec[] = [graphviz, plantuml, ditaa, nomnoml, vega, vegalite, wavedrom, bytefield, pikchr, dbml, d2, mermaid];
+export const ENGINES: readonly AnyEngineSpec[] = [graphviz, plantuml, ditaa, nomnoml, vega, vegalite, wavedrom, bytefield, pikchr, dbml, d2, svgbob, mermaid];
