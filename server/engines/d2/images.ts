@@ -3,8 +3,9 @@
  * the diagram gives it. The shared converter's resvg loads a plain path from the disk
  * (absolute, or relative to the server's working folder), so such a diagram could draw any
  * readable picture file of the machine into its PNG. Web addresses (resvg never fetches
- * them; the browser conversion only in unsafe mode) and raster data URLs are kept; every
- * other image address is dropped, so the picture shows an empty frame instead.
+ * them, and the browser conversion draws the SVG as an image, which loads nothing) and
+ * raster data URLs are kept; every other image address is dropped, so the picture shows
+ * an empty frame instead.
  */
 const KEPT_IMAGE = /^(?:https?:\/\/|data:image\/(?:png|jpeg|gif|webp)[;,])/i;
 
