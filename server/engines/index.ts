@@ -6,6 +6,7 @@
 import { blockdiag } from './blockdiag/index.js';
 import { bpmn } from './bpmn/index.js';
 import { bytefield } from './bytefield/index.js';
+import { d2 } from './d2/index.js';
 import { dbml } from './dbml/index.js';
 import { erd } from './erd/index.js';
 import { excalidraw } from './excalidraw/index.js';
@@ -17,6 +18,7 @@ import { pikchr } from './pikchr/index.js';
 import { ditaa } from './plantuml/ditaa.js';
 import { plantuml } from './plantuml/plantuml.js';
 import type { AnyEngineSpec } from './spec.js';
+import { svgbob } from './svgbob/index.js';
 import { vega, vegalite } from './vega/vega.js';
 import { wavedrom } from './wavedrom/index.js';
 
@@ -36,5 +38,7 @@ export const ENGINES: readonly AnyEngineSpec[] = [
   blockdiag,
   bpmn,
   excalidraw,
+  d2,
+  svgbob,
   mermaid,
 ];

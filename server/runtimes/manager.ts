@@ -199,7 +199,9 @@ export class RuntimeManager {
     const stops: Promise<void>[] = [];
     if (this.opts.idleStopMs > 0) {
       for (const unit of this.units.values()) {
-        if (!isUp(unit.runtime.state()) || this.isBusy(unit)) continue;
+        // A runtime reports itself up until its stop has ended, which can outlast a check
+        // interval (a worker's end waits for V8's compiler threads): it is stopped once.
+        if (unit.stopping || !isUp(unit.runtime.state()) || this.isBusy(unit)) continue;
         if (now - this.lastUsed(unit) >= this.opts.idleStopMs) {
           unit.stops.idle++;
           this.opts.logger.info({ runtime: unit.runtime.id, idleMs: now - this.lastUsed(unit) }, 'stopping an idle runtime');

@@ -93,6 +93,35 @@ describe('runtime manager', () => {
     await m.close();
   });
 
+  it('counts a slow stop once: checks while the runtime is still stopping leave it alone', async () => {
+    const m = manager({ idleStopMs: 1000 });
+    const rt = new StandIn('slow');
+    let finish = () => {};
+    // Still 'ready' until the stop ends, as a worker whose termination waits for V8's compiler threads.
+    rt.stop = () => {
+      rt.stops++;
+      return new Promise<void>((resolve) => {
+        finish = () => {
+          rt.current = 'stopped';
+          resolve();
+        };
+      });
+    };
+    m.add({ id: 'e' }, rt);
+    await m.ready('e');
+    m.begin('e')();
+    await vi.advanceTimersByTimeAsync(1_000); // the timer's check starts the stop
+    const explicit = m.check(Date.now() + 60_000);
+    await vi.advanceTimersByTimeAsync(3_000); // more timer checks during the stop
+    finish();
+    await explicit;
+    expect(rt.stops).toBe(1);
+    expect(m.status()[0]!.stops.idle).toBe(1);
+    const closing = m.close();
+    finish();
+    await closing;
+  });
+
   it('never stops a runtime while a render runs on it', async () => {
     const m = manager({ idleStopMs: 1000 });
     const rt = new StandIn('busy');

@@ -7,7 +7,7 @@ const require = createRequire(import.meta.url);
 
 export function packageVersion(name: string): string {
   try {
-    let dir = path.dirname(require.resolve(name));
+    let dir = path.dirname(packageEntry(name));
     for (;;) {
       try {
         const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
@@ -21,5 +21,17 @@ export function packageVersion(name: string): string {
     }
   } catch {
     return 'unknown';
+  }
+}
+
+/**
+ * A file of the package to start the search from: its entry, or its package.json for a
+ * package with no entry Node can resolve (svgbob-wasm names only a bundler's `module`).
+ */
+function packageEntry(name: string): string {
+  try {
+    return require.resolve(name);
+  } catch {
+    return require.resolve(`${name}/package.json`);
   }
 }
