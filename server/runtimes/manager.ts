@@ -258,6 +258,9 @@ export class RuntimeManager {
   private startUnit(unit: Unit): Promise<unknown> {
     if (unit.started && !isUp(unit.runtime.state())) unit.started = null; // crashed or stopped since
     if (!unit.started) {
+      // A start counts as a use: a runtime started ahead of need (preloaded, warmed on
+      // request) gets the whole idle time before it may be stopped, not none.
+      unit.lastUsed = Date.now();
       const started = unit.runtime.start();
       unit.started = started;
       started.catch(() => {

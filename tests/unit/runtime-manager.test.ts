@@ -122,6 +122,18 @@ describe('runtime manager', () => {
     await closing;
   });
 
+  it('gives a runtime started ahead of need (never used yet) the whole idle time', async () => {
+    const m = manager({ idleStopMs: 60_000 });
+    const rt = new StandIn('preloaded');
+    m.add({ id: 'e' }, rt);
+    await m.ready('e', true);
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(rt.stops).toBe(0);
+    await vi.advanceTimersByTimeAsync(32_000);
+    expect(rt.stops).toBe(1);
+    await m.close();
+  });
+
   it('never stops a runtime while a render runs on it', async () => {
     const m = manager({ idleStopMs: 1000 });
     const rt = new StandIn('busy');
