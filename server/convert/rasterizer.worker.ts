@@ -8,6 +8,7 @@ import { Resvg, type ResvgRenderOptions } from '@resvg/resvg-js';
 import jpeg from 'jpeg-js';
 import { BadRequestError, DiagramSyntaxError } from '../errors.js';
 import { serveWorker } from '../runtimes/worker-protocol.js';
+import { withoutDiskImages } from './disk-images.js';
 
 export interface RasterizeRequest {
   svg: string;
@@ -61,7 +62,7 @@ function rasterize(req: RasterizeRequest): Uint8Array {
   const background = req.background ?? (req.format === 'jpeg' ? 'white' : undefined);
   let resvg: Resvg;
   try {
-    resvg = new Resvg(req.svg, {
+    resvg = new Resvg(withoutDiskImages(req.svg), {
       font: fontOptions(req.svg),
       fitTo: { mode: 'zoom', value: req.scale },
       logLevel: 'off',

@@ -86,7 +86,7 @@ export const d2 = defineEngine({
     if (typeof v.pad === 'number') options.pad = v.pad;
     if (typeof v.scale === 'number') options.scale = v.scale;
     if (typeof v['animate-interval'] === 'number' && v['animate-interval'] > 0) options.animateInterval = v['animate-interval'];
-    const request: D2RenderRequest = { source: input.source, options, localImages: input.safeMode === 'unsafe' };
+    const request: D2RenderRequest = { source: input.source, options };
     return { svg: await host.call<string>('render', request, { signal: input.signal }) };
   },
 });

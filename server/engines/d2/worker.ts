@@ -15,7 +15,6 @@ import { fileURLToPath } from 'node:url';
 import { compileFunction } from 'node:vm';
 import { DiagramSyntaxError } from '../../errors.js';
 import { serveWorker } from '../../runtimes/worker-protocol.js';
-import { withoutLocalImages } from './images.js';
 
 /** Options as the Go side reads them (d2js CompileOptions / RenderOptions). */
 export interface D2Options {
@@ -31,8 +30,6 @@ export interface D2Options {
 export interface D2RenderRequest {
   source: string;
   options: D2Options;
-  /** Keep image addresses that are plain paths (unsafe mode only). */
-  localImages: boolean;
 }
 
 /** The functions d2.wasm registers on `globalThis.d2`: JSON in, JSON out. */
@@ -175,20 +172,19 @@ function unwrap<T>(json: string): T {
 serveWorker(() => {
   const d2 = loadD2();
 
-  const draw = async ({ source, options, localImages }: D2RenderRequest): Promise<string> => {
+  const draw = async ({ source, options }: D2RenderRequest): Promise<string> => {
     // Several boards (layers, scenarios, steps) make one animated SVG only when every board is the target.
     const compileOptions = options.animateInterval ? { ...options, target: '*' } : options;
     const compiled = unwrap<CompileResult>(await d2.compile(JSON.stringify({ fs: { [ENTRY]: source }, inputPath: ENTRY, options: compileOptions })));
     // renderOptions is the diagram's own `d2-config` with the request's options on top (as
     // the d2 program's flags win over d2-config).
     const base64 = unwrap<string>(await d2.render(JSON.stringify({ diagram: compiled.diagram, options: compiled.renderOptions })));
-    const svg = Buffer.from(base64, 'base64').toString('utf8');
-    return localImages ? svg : withoutLocalImages(svg);
+    return Buffer.from(base64, 'base64').toString('utf8');
   };
 
   return {
     info: { d2: unwrap<string>(d2.version()) },
-    warmUp: () => draw({ source: 'a -> b: warm', options: {}, localImages: false }),
+    warmUp: () => draw({ source: 'a -> b: warm', options: {} }),
     handlers: { render: draw },
   };
 });

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import jpeg from 'jpeg-js';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -40,6 +43,28 @@ describe('rasteriser (resvg in a recycled worker)', () => {
     expect(g).toBeLessThan(130);
     const black = jpeg.decode(await rasterizer.toJpeg(svg, { background: 'black' }), { useTArray: true });
     expect(Array.from(black.data.subarray((390 * 600 + 590) * 4, (390 * 600 + 590) * 4 + 3)).every((c) => c < 10)).toBe(true);
+  });
+
+  it('never reads a picture file from the disk (image or feImage, path or file: URL), but draws data: images', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'studio-raster-'));
+    try {
+      const red = await rasterizer.toPng('<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40"><rect width="40" height="40" fill="#e02020"/></svg>');
+      const file = path.join(dir, 'red.png');
+      writeFileSync(file, red);
+      const picture = (ref: string, tag: 'image' | 'feImage' = 'image') =>
+        tag === 'image'
+          ? `<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="40" height="40"><image width="40" height="40" href="${ref}" xlink:href="${ref}"/></svg>`
+          : `<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40"><filter id="f"><feImage href="${ref}" width="40" height="40"/></filter><rect width="40" height="40" filter="url(#f)"/></svg>`;
+      const empty = await rasterizer.toPng(picture(path.join(dir, 'missing.png')));
+      for (const ref of [file, `file://${file}`]) {
+        expect(await rasterizer.toPng(picture(ref))).toEqual(empty);
+        expect(await rasterizer.toPng(picture(ref, 'feImage'))).toEqual(await rasterizer.toPng(picture(path.join(dir, 'missing.png'), 'feImage')));
+      }
+      // The same picture inline is drawn: the checks above are not vacuous.
+      expect(await rasterizer.toPng(picture(`data:image/png;base64,${red.toString('base64')}`))).not.toEqual(empty);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a picture past the pixel limit with a clear 400', async () => {

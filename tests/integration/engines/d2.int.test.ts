@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -147,22 +147,19 @@ describe('d2 engine', () => {
     }
   });
 
-  it('drops image addresses that are paths, so the PNG cannot show a file from the disk', async () => {
+  it('never draws a picture file from the disk into its PNG, in any safe mode (the rasteriser draws data: images only)', async () => {
     // A real picture file: a PNG of a filled box, drawn by the engine itself.
     const picture = path.join(dir, 'picture.png');
     writeFileSync(picture, await pngOf('x: "" {style.fill: "#E02020"; width: 80; height: 80}', { pad: '0' }));
     const withIcon = (href: string) => `x: {shape: image; icon: ${href}}`;
     const missing = path.join(dir, 'missing.png');
-
-    const secureSvg = await svgOf(withIcon(picture));
-    expect(secureSvg).not.toContain(picture);
-    expect(await pngOf(withIcon(picture))).toEqual(await pngOf(withIcon(missing)));
-    expect(await svgOf(withIcon(picture), {}, 'safe')).not.toContain(picture);
-    // Web addresses stay (resvg never fetches them).
-    expect(await svgOf(withIcon('https://icons.example/x.png'))).toContain('href="https://icons.example/x.png"');
-
-    // In unsafe mode the path stays, and then the converter does read the file: the check above is not vacuous.
-    expect(await svgOf(withIcon(picture), {}, 'unsafe')).toContain(`href="${picture}"`);
-    expect(await pngOf(withIcon(picture), {}, 'unsafe')).not.toEqual(await pngOf(withIcon(missing), {}, 'unsafe'));
+    for (const mode of MODES) {
+      // D2 writes the path into the SVG as given; the PNG must not show the file's picture.
+      expect(await svgOf(withIcon(picture), {}, mode)).toContain(`href="${picture}"`);
+      expect(await pngOf(withIcon(picture), {}, mode)).toEqual(await pngOf(withIcon(missing), {}, mode));
+    }
+    // The same picture as a data: URL is drawn: the comparison above is not vacuous.
+    const inline = `data:image/png;base64,${readFileSync(picture).toString('base64')}`;
+    expect(await pngOf(withIcon(JSON.stringify(inline)), {}, 'unsafe')).not.toEqual(await pngOf(withIcon(missing), {}, 'unsafe'));
   });
 });
