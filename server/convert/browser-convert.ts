@@ -29,8 +29,8 @@ export interface SvgSize {
 }
 
 /** Largest side Chromium reliably captures in one screenshot. */
-const MAX_SIDE_PX = 16_384;
-const MAX_AREA_PX = 100_000_000;
+export const MAX_SIDE_PX = 16_384;
+export const MAX_AREA_PX = 100_000_000;
 const SAFE_COLOUR = /^[#a-z0-9(),.%\s-]{1,64}$/i;
 
 /** The page kind used for conversions: blank page, JavaScript off, no assets. */

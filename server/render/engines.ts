@@ -162,6 +162,19 @@ function infoOf(host: unknown): Readonly<Record<string, string>> | null {
   return null;
 }
 
+function convert(svg: string, format: OutputFormat, opts: { signal: AbortSignal; scale?: number }, ctx: RenderContext): Promise<Buffer> {
+  switch (format) {
+    case 'png':
+      return ctx.converter.toPng(svg, opts);
+    case 'jpeg':
+      return ctx.converter.toJpeg(svg, opts);
+    case 'pdf':
+      return ctx.converter.toPdf(svg, opts);
+    default:
+      throw new StudioError(500, `No converter makes ${format} from SVG.`);
+  }
+}
+
 export function createLiveEngine(spec: AnyEngineSpec, ctx: RenderContext): LiveEngine {
   const { host, runtime, concurrency } = hostFor(spec, ctx);
   const converted = Object.keys(spec.conversions ?? {}) as OutputFormat[];
@@ -193,24 +206,14 @@ export function createLiveEngine(spec: AnyEngineSpec, ctx: RenderContext): LiveE
       await engine.start();
       const end = ctx.manager.begin(spec.id);
       try {
-        if (spec.formats.includes(req.format)) {
-          const out = await renderNative(req, req.format, values);
-          return Buffer.isBuffer(out) ? out : Buffer.from(out.svg, 'utf8');
-        }
-        if (spec.conversions?.[req.format] !== 'svg') throw new BadRequestError(`${spec.id} cannot render ${req.format}.`);
-        const out = await renderNative(req, 'svg', values);
-        const svg = Buffer.isBuffer(out) ? out.toString('utf8') : out.svg;
-        const opts = { signal: req.signal, ...(!Buffer.isBuffer(out) && out.scale !== undefined ? { scale: out.scale } : {}) };
-        switch (req.format) {
-          case 'png':
-            return await ctx.converter.toPng(svg, opts);
-          case 'jpeg':
-            return await ctx.converter.toJpeg(svg, opts);
-          case 'pdf':
-            return await ctx.converter.toPdf(svg, opts);
-          default:
-            throw new StudioError(500, `No converter makes ${req.format} from SVG.`);
-        }
+        const native = spec.formats.includes(req.format);
+        if (!native && spec.conversions?.[req.format] !== 'svg') throw new BadRequestError(`${spec.id} cannot render ${req.format}.`);
+        const out = await renderNative(req, native ? req.format : 'svg', values);
+        if (Buffer.isBuffer(out)) return native ? out : await convert(out.toString('utf8'), req.format, { signal: req.signal }, ctx);
+        // An engine may answer SVG for a format it otherwise draws itself (a diagram its own
+        // backend cannot write): the same converters make that format from it.
+        if (req.format === 'svg') return Buffer.from(out.svg, 'utf8');
+        return await convert(out.svg, req.format, { signal: req.signal, ...(out.scale !== undefined ? { scale: out.scale } : {}) }, ctx);
       } finally {
         end();
       }
@@ -227,17 +230,24 @@ export function createLiveEngine(spec: AnyEngineSpec, ctx: RenderContext): LiveE
             warmUp: {
               beforeReady: spec.warmUp.beforeReady ?? 0,
               renders: spec.warmUp.renders(ctx),
-              draw: (i: number) => {
+              draw: async (i: number) => {
                 const sample = spec.warmUp!.sample(i);
-                const req: EngineRequest = {
-                  type: spec.types[0]!,
-                  source: sample.source,
-                  format: sample.format,
-                  options: {},
-                  safeMode: ctx.config.safeMode,
-                  signal: AbortSignal.timeout(ctx.config.renderTimeoutMs),
-                };
-                return renderNative(req, sample.format, {});
+                // One cleared timer per sample (hundreds run after a start), not a live AbortSignal.timeout.
+                const limit = new AbortController();
+                const timer = setTimeout(() => limit.abort(new DOMException('warm-up render took too long', 'TimeoutError')), ctx.config.renderTimeoutMs);
+                try {
+                  const req: EngineRequest = {
+                    type: spec.types[0]!,
+                    source: sample.source,
+                    format: sample.format,
+                    options: {},
+                    safeMode: ctx.config.safeMode,
+                    signal: limit.signal,
+                  };
+                  return await renderNative(req, sample.format, {});
+                } finally {
+                  clearTimeout(timer);
+                }
               },
             },
           }

@@ -3,11 +3,8 @@
  * out (embedded web fonts, measured text), with a transparent background.
  */
 import type { Page } from 'playwright-core';
+import { MAX_AREA_PX, MAX_SIDE_PX } from '../../convert/browser-convert.js';
 import { BadRequestError } from '../../errors.js';
-
-/** Chromium's limits for one capture (the same as the shared browser converter's). */
-const MAX_SIDE_PX = 16_384;
-const MAX_AREA_PX = 100_000_000;
 
 export async function screenshotSvg(page: Page, selector: string): Promise<Buffer> {
   const target = page.locator(selector);

@@ -85,15 +85,28 @@ const probes = new Map<string, Probe>();
 function probe(python: string): Probe {
   let known = probes.get(python);
   if (known) return known;
-  const run = spawnSync(python, ['-I', '-c', PROBE], { env: scrubbedEnv({ argv: [python] }), encoding: 'utf8', timeout: 15_000 });
-  if (run.error || run.status !== 0) {
-    const why = run.error ? run.error.message : (run.stderr.trim().split('\n').pop() ?? `exit code ${run.status}`);
+  // Synchronous, once per interpreter (~30 ms): availability is asked synchronously (routing,
+  // /api/engines). A Python that hangs is given 3 s, and that answer is not kept.
+  const run = spawnSync(python, ['-I', '-c', PROBE], { env: scrubbedEnv({ argv: [python] }), encoding: 'utf8', timeout: 3_000 });
+  if (run.error && (run.error as NodeJS.ErrnoException).code === 'ETIMEDOUT')
+    return { ok: false, reason: `Python 3 ("${python}") did not answer within 3 s; set STUDIO_PYTHON_PATH to a working python3.` };
+  let found: { missing: string[]; blockdiag: string | null } | null = null;
+  try {
+    if (!run.error && run.status === 0) found = JSON.parse(run.stdout) as { missing: string[]; blockdiag: string | null };
+  } catch {
+    found = null; // something else printed on stdout (a sitecustomize, a wrapper): treated as not runnable
+  }
+  if (!found) {
+    const why = run.error
+      ? run.error.message
+      : run.status !== 0
+        ? run.stderr.trim().split('\n').pop() || `exit code ${run.status}`
+        : "it printed something other than the probe's answer";
     known = {
       ok: false,
       reason: `Python 3 could not be run as "${python}" (${why}); install python3 and ${DEBIAN_PACKAGES}, or set STUDIO_PYTHON_PATH.`,
     };
   } else {
-    const found = JSON.parse(run.stdout) as { missing: string[]; blockdiag: string | null };
     known =
       found.missing.length > 0
         ? {
@@ -170,7 +183,7 @@ export const blockdiag = defineEngine({
     const p = probe(settings(env).python);
     return p.ok ? null : p.reason;
   },
-  async render(input, host, env) {
+  async render(input, host) {
     const size = typeof input.values.size === 'string' ? input.values.size.split('x').map(Number) : null;
     const request = {
       module: findType(input.type)?.type ?? input.type,
@@ -185,8 +198,9 @@ export const blockdiag = defineEngine({
     };
     const reply = await host.call('render', JSON.stringify(request), { signal: input.signal });
     if (!reply.header.ok) throw replyError(reply.header.error);
-    // The worker answers a PDF with SVG when its font cannot be embedded (CJK labels).
-    if (input.format === 'pdf' && reply.header.format === 'svg') return env.converter.toPdf(reply.body.toString('utf8'), { signal: input.signal });
+    // The worker answers a PDF with SVG when its font cannot be embedded (CJK labels):
+    // the render core prints that SVG to PDF.
+    if (input.format === 'pdf' && reply.header.format === 'svg') return { svg: reply.body.toString('utf8') };
     return reply.body;
   },
 });

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { svgToPdf } from '../../convert/browser-convert.js';
+import { screenshotSvg } from '../_support/page-screenshot.js';
 import { DiagramSyntaxError } from '../../errors.js';
 import { assetPath } from '../../paths.js';
 import type { PageKind } from '../../runtimes/browser-pool.js';
@@ -128,12 +128,12 @@ export const mermaid = defineEngine({
     const result = await pool.withPage(kind, { signal: input.signal, allowNetwork: input.safeMode === 'unsafe' }, async (page) => {
       const rendered = await renderInPage(page, input.source, config, picture);
       if (!rendered.ok) throw syntaxError(rendered.message, rendered.line);
-      const png = picture ? await page.locator('#stage > svg').screenshot({ type: 'png', omitBackground: true, animations: 'disabled' }) : null;
+      const png = picture ? await screenshotSvg(page, '#stage > svg') : null;
       return { svg: rendered.svg, png };
     });
     if (result.png) return result.png;
-    if (input.format === 'pdf') return svgToPdf(pool, result.svg, { signal: input.signal });
-    return Buffer.from(result.svg, 'utf8');
+    // PDF: the render core prints this SVG through the shared browser converter.
+    return input.format === 'pdf' ? { svg: result.svg } : Buffer.from(result.svg, 'utf8');
   },
 });
 
