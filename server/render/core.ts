@@ -147,15 +147,23 @@ export class RenderCore {
     const hit = this.cache.get(plan.key);
     if (hit) return { ...hit, cached: true, etag: plan.etag };
     let shared = this.inflight.get(plan.key);
-    if (!shared) {
+    // A render every waiter has left is being cancelled: a new request starts its own.
+    if (!shared || shared.controller.signal.aborted) {
       const controller = new AbortController();
-      const entry: Shared = { result: this.renderUncached(plan, controller.signal), controller, waiters: 0 };
-      entry.result.finally(() => this.inflight.delete(plan.key)).catch(() => {}); // the waiters see the rejection; this chain only cleans up
+      const result = this.renderUncached(plan, controller.signal).then((r) => {
+        this.cache.set(plan.key, r);
+        return r;
+      });
+      const entry: Shared = { result, controller, waiters: 0 };
+      result
+        .finally(() => {
+          if (this.inflight.get(plan.key) === entry) this.inflight.delete(plan.key);
+        })
+        .catch(() => {}); // the waiters see the rejection; this chain only cleans up
       this.inflight.set(plan.key, entry);
       shared = entry;
     }
     const result = await wait(shared, signal);
-    this.cache.set(plan.key, result);
     return { ...result, cached: false, etag: plan.etag };
   }
 

@@ -217,7 +217,6 @@ export class JvmHost {
   private abandoned = new Map<number, NodeJS.Timeout>();
   private nextId = 1;
   private currentState: EngineState = 'idle';
-  private lastFailure: string | null = null;
   private crashedSinceStart = false;
   private helloInfo: Record<string, string> | null = null;
   private stderrTail: string[] = [];
@@ -233,11 +232,6 @@ export class JvmHost {
 
   state(): EngineState {
     return this.currentState;
-  }
-
-  /** Last start failure or crash, for health messages. */
-  failure(): string | null {
-    return this.lastFailure;
   }
 
   /** PID of the running JVM (memory accounting, crash tests). */
@@ -282,7 +276,6 @@ export class JvmHost {
       this.starting = this.launch().catch((err: unknown) => {
         this.starting = null;
         this.currentState = 'failed';
-        this.lastFailure = err instanceof Error ? err.message : String(err);
         throw err;
       });
     }
@@ -406,7 +399,6 @@ export class JvmHost {
     await hello;
     if (this.child !== child) throw new EngineUnavailableError(`The ${name} JVM exited during start: ${this.stderrTail.join(' | ').slice(0, 1000)}`);
     this.currentState = 'ready';
-    this.lastFailure = null;
     this.opts.logger.info({ pid: child.pid, ...this.helloInfo }, `${name} JVM ready`);
   }
 
@@ -422,7 +414,6 @@ export class JvmHost {
     if (this.currentState === 'ready') {
       this.crashedSinceStart = true;
       this.currentState = 'idle';
-      this.lastFailure = `The ${this.opts.id} JVM stopped unexpectedly (${how}).`;
       this.opts.logger.warn({ code, signal, stderr: this.stderrTail }, 'JVM exited unexpectedly');
     }
     const pending = [...this.pending.values()];

@@ -17,7 +17,7 @@
  */
 import type { Logger } from 'pino';
 import type { EngineState } from '../../shared/api.js';
-import { StudioError } from '../errors.js';
+import { EngineUnavailableError, StudioError } from '../errors.js';
 import type { RenderActivity } from './activity.js';
 
 /** A runtime as the manager sees it. */
@@ -97,6 +97,7 @@ export class RuntimeManager {
   private readonly users = new Map<string, UserState>();
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
+  private budgetPass: Promise<void> = Promise.resolve();
 
   constructor(private readonly opts: ManagerOptions) {}
 
@@ -118,6 +119,8 @@ export class RuntimeManager {
    * a render is waiting, that render is the first sample instead.
    */
   ready(userId: string, ahead = false): Promise<void> {
+    // Shutting down: nothing may start a JVM, a browser or a worker behind close().
+    if (this.closed) return Promise.reject(new EngineUnavailableError('The server is shutting down.'));
     const us = this.userState(userId);
     const unit = us.unit;
     // A crash or a stop since the last start: this user warms the new process again.
@@ -137,7 +140,7 @@ export class RuntimeManager {
           us.warming = this.warmInBackground(us, generation, first);
         }
         this.ensureTimer();
-        this.enforceBudget(unit);
+        void this.enforceBudget(unit);
       })();
       us.ready.catch(() => {
         if (us.readyGeneration === generation) us.ready = null;
@@ -232,15 +235,25 @@ export class RuntimeManager {
   private ensureTimer(): void {
     if (this.timer || this.closed || (this.opts.idleStopMs <= 0 && this.opts.memoryBudgetBytes <= 0)) return;
     const every = this.opts.checkEveryMs ?? Math.max(1000, Math.min(30_000, this.opts.idleStopMs > 0 ? this.opts.idleStopMs / 4 : 30_000));
-    this.timer = setInterval(() => void this.check(), every);
+    this.timer = setInterval(() => {
+      this.check().catch((err: unknown) => this.opts.logger.warn({ err }, 'idle and budget check failed'));
+    }, every);
     this.timer.unref();
   }
 
   /** Over budget: stop the least recently used runtimes that are not busy (never `keep`). */
-  private async enforceBudget(keep: Unit | null): Promise<void> {
+  /** One budget pass at a time: two at once would pick, stop and count the same runtime twice. */
+  private enforceBudget(keep: Unit | null): Promise<void> {
+    this.budgetPass = this.budgetPass
+      .then(() => this.budgetOnce(keep))
+      .catch((err: unknown) => this.opts.logger.warn({ err }, 'a runtime did not stop cleanly'));
+    return this.budgetPass;
+  }
+
+  private async budgetOnce(keep: Unit | null): Promise<void> {
     const budget = this.opts.memoryBudgetBytes;
-    if (budget <= 0) return;
-    const up = [...this.units.values()].filter((u) => isUp(u.runtime.state()));
+    if (budget <= 0 || this.closed) return;
+    const up = [...this.units.values()].filter((u) => isUp(u.runtime.state()) && !u.stopping);
     let total = up.reduce((sum, u) => sum + (u.runtime.memoryBytes() ?? 0), 0);
     if (total <= budget) return;
     const candidates = up.filter((u) => u !== keep && !this.isBusy(u)).sort((a, b) => this.lastUsed(a) - this.lastUsed(b));

@@ -15,7 +15,6 @@ export interface Upstream {
 
 export class UpstreamProvider {
   private readonly layers: Upstream[] = [];
-  private readonly listeners = new Set<(current: Upstream | null) => void>();
   /** One client per URL, kept: keep-alive sockets survive a switch back and forth. */
   private readonly clients = new Map<string, Promise<KrokiClient>>();
 
@@ -39,25 +38,13 @@ export class UpstreamProvider {
   use(url: string, source: string): () => void {
     const layer = this.layer(url.replace(/\/+$/, ''), source);
     this.layers.push(layer);
-    this.changed();
     let released = false;
     return () => {
       if (released) return;
       released = true;
       const i = this.layers.indexOf(layer);
       if (i >= 0) this.layers.splice(i, 1);
-      this.changed();
     };
-  }
-
-  onChange(listener: (current: Upstream | null) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  private changed(): void {
-    const current = this.current();
-    for (const l of this.listeners) l(current);
   }
 
   private layer(url: string, source: string): Upstream {

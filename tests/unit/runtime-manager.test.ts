@@ -225,3 +225,15 @@ describe('runtime manager warm-up', () => {
     await m.close();
   });
 });
+
+describe('runtime manager shutdown', () => {
+  it('starts nothing once closed', async () => {
+    vi.useRealTimers();
+    const m = manager();
+    const rt = new StandIn('late');
+    m.add({ id: 'l' }, rt);
+    await m.close();
+    await expect(m.ready('l')).rejects.toThrow(/shutting down/);
+    expect(rt.starts).toBe(0);
+  });
+});
