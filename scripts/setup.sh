@@ -72,11 +72,13 @@ build() { # what stamp npm-script
   rebuilt+=("the $1")
 }
 # The goat WASM program is built only where Go is: also when Go arrived after the last build.
-if stale dist/.server-stamp dist/server/cli.js server tsconfig*.json package.json package-lock.json scripts/build-java.mjs scripts/build-goat.mjs ||
+# shared/ is compiled with the server (dist/shared) and bundled into the UI; an upgrade of
+# Debian's goat sources rebuilds the goat program.
+if stale dist/.server-stamp dist/server/cli.js server shared tsconfig*.json package.json package-lock.json scripts/build-java.mjs scripts/build-goat.mjs scripts/copy-assets.mjs /var/lib/dpkg/info/golang-github-bep-goat-dev.list ||
   { have go && [ ! -f dist/goat/goat.wasm ]; }; then
   build server dist/.server-stamp build:server
 fi
-if stale dist/.ui-stamp dist/ui/index.html src-renderer vite.config.ts package.json package-lock.json; then
+if stale dist/.ui-stamp dist/ui/index.html src-renderer shared vite.config.ts package.json package-lock.json; then
   build UI dist/.ui-stamp build:ui
 fi
 if [ ${#rebuilt[@]} -gt 0 ]; then
