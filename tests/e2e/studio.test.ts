@@ -143,6 +143,35 @@ describe('live preview', () => {
     expect(await activeTabName(page)).toBe('untitled.puml');
     await closeAll();
   });
+
+  it('shows each example in the gallery as its rendered picture, and says why where no engine draws the type', async () => {
+    const page = await open();
+    requireLocal('graphviz');
+    await page.locator('[data-testid="action-examples"]').click();
+    await page.locator('[data-testid="examples-filter"]').fill('graphviz');
+    const card = page.locator('[data-testid="example-graphviz"]').first();
+    const thumb = card.locator('[data-testid="example-thumbnail"]');
+    await expect.poll(() => thumb.getAttribute('data-state'), { timeout: 30_000 }).toBe('ready');
+    // The picture really decoded: an <img> with a size, from a blob: URL of the SVG the server drew
+    // (the page's CSP keeps blob: out of fetch, so the size is the proof).
+    const img = await thumb.locator('img').evaluate((el) => {
+      const image = el as HTMLImageElement;
+      return { complete: image.complete, width: image.naturalWidth, src: image.src };
+    });
+    expect(img.complete).toBe(true);
+    expect(img.width).toBeGreaterThan(10);
+    expect(img.src).toMatch(/^blob:/);
+    await screenshot(page, 'examples-gallery');
+
+    const undrawable = Object.entries(where).find(([, placement]) => placement === 'unavailable')?.[0];
+    if (undrawable) {
+      await page.locator('[data-testid="examples-filter"]').fill(undrawable);
+      const other = page.locator(`[data-testid="example-${undrawable}"] [data-testid="example-thumbnail"]`).first();
+      expect(await other.getAttribute('data-state')).toBe('undrawable');
+      expect(await other.locator('.note').textContent()).toBeTruthy();
+    }
+    await closeAll();
+  });
 });
 
 describe('export', () => {
