@@ -1,5 +1,5 @@
 /**
- * The `kroki-studio` command line: a table of commands (`serve` today), global `--help` and
+ * The `kroki-studio` command line: a table of commands (`serve`, `render`), global `--help` and
  * `--version`, and `<command> --help`. Importing this module does nothing: `main(argv)`
  * returns the exit code and never touches the process, so tests call it directly.
  * `runAsProcess(argv)` is the process entry (bin/kroki-studio.js for the build,
@@ -7,6 +7,7 @@
  * of the running command, gives it SHUTDOWN_GRACE_MS to finish, then exits with its code.
  */
 import { parseArgs } from 'node:util';
+import { renderCommand } from './batch/command.js';
 import { ConfigError, loadConfig } from './config.js';
 import { STUDIO_VERSION } from './version.js';
 
@@ -91,8 +92,8 @@ All other settings are environment variables; see docs/configuration.md.`,
   },
 };
 
-/** One row per command; `render` and `stack` slot in here. */
-export const COMMANDS: readonly Command[] = [serve];
+/** One row per command; `stack` slots in here. */
+export const COMMANDS: readonly Command[] = [serve, renderCommand];
 
 export const USAGE = `Usage: kroki-studio <command> [options]
 
