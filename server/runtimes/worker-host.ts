@@ -248,7 +248,10 @@ export class WorkerHost {
     // Grow the pool on demand: only when requests wait and no worker is starting.
     const startingCount = [...this.slots].filter((s) => !s.ready).length;
     if (this.queue.length > 0 && startingCount === 0 && this.slots.size < this.size) {
-      this.spawn().catch((err: unknown) => this.opts.logger.warn({ err }, `${this.opts.id} worker failed to start`));
+      this.spawn().catch((err: unknown) => {
+        // A stop while the extra worker was starting ends it on purpose.
+        if (!this.stopped) this.opts.logger.warn({ err }, `${this.opts.id} worker failed to start`);
+      });
     }
   }
 
