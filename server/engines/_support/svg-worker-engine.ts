@@ -12,6 +12,7 @@ export function svgWorkerEngine(opts: {
   pkg: string;
   /** `new URL('./worker.js', import.meta.url)` in the engine's folder. */
   entry: URL;
+  /** Default: PNG from the SVG, which every type offers. */
   conversions?: Conversions;
   errorSample?: { source: string; line?: number };
   maxSourceLength?: number;
@@ -22,7 +23,7 @@ export function svgWorkerEngine(opts: {
     id: opts.id,
     types: [opts.id],
     formats: ['svg'],
-    ...(opts.conversions ? { conversions: opts.conversions } : {}),
+    conversions: opts.conversions ?? { png: 'svg' },
     runtime: { kind: 'worker', entry: opts.entry },
     version: () => version,
     ...(opts.errorSample ? { errorSample: opts.errorSample } : {}),
