@@ -274,7 +274,7 @@ end entity counter;
   {
     type: 'vega',
     title: 'Bar chart',
-    labels: ['A', 'B', 'C'],
+    labels: ['Alpha', 'Beta', 'Gamma'],
     source: `{
   "$schema": "https://vega.github.io/schema/vega/v5.json",
   "width": 300,
@@ -284,9 +284,9 @@ end entity counter;
     {
       "name": "table",
       "values": [
-        {"category": "A", "amount": 28},
-        {"category": "B", "amount": 55},
-        {"category": "C", "amount": 43}
+        {"category": "Alpha", "amount": 28},
+        {"category": "Beta", "amount": 55},
+        {"category": "Gamma", "amount": 43}
       ]
     }
   ],

@@ -131,6 +131,29 @@ describe.each(ENGINES.map((spec) => [spec.id, spec] as const))('engine %s', (_id
       if (errorSample.line !== undefined) expect((err as DiagramSyntaxError).line).toBe(errorSample.line);
     });
 
+  // A label that appears as such in its example's source can be swapped for CJK text.
+  const cjk = examples.flatMap((e) => e.labels.filter((l) => l.length >= 3 && e.source.includes(l)).map((label) => ({ example: e, label })))[0];
+  if (cjk && (spec.formats.includes('png') || spec.conversions?.png))
+    it('draws CJK labels with real glyphs in SVG and PNG', async () => {
+      // Where a bare CJK name is not valid syntax (DBML's identifiers), the quoted form is.
+      let quote = '';
+      const variant = (text: string) => cjk.example.source.split(cjk.label).join(`${quote}${text}${quote}`);
+      const draw = async (text: string, format: OutputFormat) => engine.render(renderInput(cjk.example.type, variant(text), format));
+      const svg = await draw('漢字表示', 'svg').catch(async (err: unknown) => {
+        if (!(err instanceof DiagramSyntaxError)) throw err;
+        quote = '"';
+        return draw('漢字表示', 'svg');
+      });
+      // Some engines place each wide character in a cell of its own (svgbob): every glyph is there.
+      const text = expectSvg(svg);
+      for (const ch of '漢字表示') expect(text, `glyph ${ch}`).toContain(ch);
+      // Missing glyphs all draw as the same box: two different texts of one length would give the same picture.
+      const first = await draw('漢字表示', 'png');
+      const second = await draw('日本語文', 'png');
+      checkPicture('png', first, []);
+      expect(first.equals(second), `the PNGs of two CJK labels are identical: no CJK font reached the ${spec.id} renderer`).toBe(false);
+    });
+
   const bad = badOption(spec);
   if (bad)
     it('answers a bad option value with a 400 that names the option', async () => {

@@ -38,6 +38,15 @@ describe('ditaa engine (PlantUML built-in ditaa)', () => {
     await ctx.close();
   });
 
+  it('draws CJK text with real glyphs (two different labels give two different pictures)', async () => {
+    const box = (label: string) => ['+----------+', `| ${label} |`, '+----------+'].join('\n');
+    const first = await render(box('漢字表示'), 'png');
+    const second = await render(box('日本語文'), 'png');
+    expect(pngSize(first).width).toBeGreaterThan(20);
+    // Missing glyphs draw as identical boxes, which would make the two pictures equal.
+    expect(first.equals(second)).toBe(false);
+  });
+
   it('declares Kroki’s formats and keeps whitespace', () => {
     expect(ditaa.formats).toEqual(['svg', 'png']);
     expect(findType('ditaa')?.keepWhitespace).toBe(true);
