@@ -1,9 +1,11 @@
 /**
  * What the engines drawing in pages of the shared browser have in common: the setting for
- * their number of warm pages, one page kind per configuration, and the check that their
- * page script finished setting up its library before the page serves renders.
+ * their number of warm pages, one page kind per configuration, the check that their page
+ * script finished setting up its library before the page serves renders, and the 400 for
+ * a refusal the page reports.
  */
 import type { Page } from 'playwright-core';
+import { DiagramSyntaxError } from '../../errors.js';
 import type { PageKind } from '../../runtimes/browser-pool.js';
 import type { EngineEnv, SettingSpec } from '../spec.js';
 
@@ -34,4 +36,10 @@ export function pageReady(global: string, failure: string): (page: Page) => Prom
     const ready = await page.evaluate((name) => (window as unknown as Record<string, { ready?: unknown } | undefined>)[name]?.ready === true, global);
     if (!ready) throw new Error(failure);
   };
+}
+
+/** The library's refusal reported by a page, on one line and bounded, with its line when it named one. */
+export function pageSyntaxError(message: string, line: number | undefined, fallback: string): DiagramSyntaxError {
+  const clean = message.replace(/\s+/g, ' ').trim().slice(0, 2000);
+  return new DiagramSyntaxError(clean || fallback, line !== undefined && line > 0 ? { line } : {});
 }

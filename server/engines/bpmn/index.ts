@@ -8,11 +8,11 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { DiagramSyntaxError, EngineCrashedError } from '../../errors.js';
+import { EngineCrashedError } from '../../errors.js';
 import { assetPath } from '../../paths.js';
 import type { PageKind } from '../../runtimes/browser-pool.js';
 import { packageVersion } from '../_support/package-version.js';
-import { kindPerConfig, pageReady, pagesSetting } from '../_support/page-kind.js';
+import { kindPerConfig, pageReady, pagesSetting, pageSyntaxError } from '../_support/page-kind.js';
 import { screenshotSvg } from '../_support/page-screenshot.js';
 import { defineEngine, type EngineEnv, type SettingsSchema } from '../spec.js';
 
@@ -101,15 +101,10 @@ export const bpmn = defineEngine({
       const result = await page.evaluate(([xml, keep]) => (window as unknown as BpmnWindow).studioBpmn.render(xml, keep), [input.source, picture] as const);
       if (!result.ok) {
         if (result.internal) throw new EngineCrashedError(`The BPMN page failed: ${result.message}`);
-        throw syntaxError(result.message, result.line);
+        throw pageSyntaxError(result.message, result.line, 'bpmn-js could not read the diagram.');
       }
       if (!picture) return Buffer.from(result.svg, 'utf8');
       return screenshotSvg(page, '#stage > svg');
     });
   },
 });
-
-function syntaxError(message: string, line: number | undefined): DiagramSyntaxError {
-  const clean = message.replace(/\s+/g, ' ').trim().slice(0, 2000);
-  return new DiagramSyntaxError(clean || 'bpmn-js could not read the diagram.', line !== undefined && line > 0 ? { line } : {});
-}

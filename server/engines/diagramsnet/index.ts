@@ -13,11 +13,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { DiagramSyntaxError, EngineCrashedError } from '../../errors.js';
+import { EngineCrashedError } from '../../errors.js';
 import { assetPath } from '../../paths.js';
 import type { PageKind } from '../../runtimes/browser-pool.js';
 import { packageVersion } from '../_support/package-version.js';
-import { kindPerConfig, pageReady, pagesSetting } from '../_support/page-kind.js';
+import { kindPerConfig, pageReady, pagesSetting, pageSyntaxError } from '../_support/page-kind.js';
 import { screenshotSvg } from '../_support/page-screenshot.js';
 import { defineEngine, type EngineEnv, type SettingsSchema } from '../spec.js';
 
@@ -165,15 +165,10 @@ export const diagramsnet = defineEngine({
       ] as const);
       if (!result.ok) {
         if (result.internal) throw new EngineCrashedError(`The diagrams.net page failed: ${result.message}`);
-        throw syntaxError(result.message, result.line);
+        throw pageSyntaxError(result.message, result.line, 'draw.io could not read the diagram.');
       }
       if (!picture) return Buffer.from(result.svg, 'utf8');
       return screenshotSvg(page, '#stage > svg');
     });
   },
 });
-
-function syntaxError(message: string, line: number | undefined): DiagramSyntaxError {
-  const clean = message.replace(/\s+/g, ' ').trim().slice(0, 2000);
-  return new DiagramSyntaxError(clean || 'draw.io could not read the diagram.', line !== undefined && line > 0 ? { line } : {});
-}
