@@ -175,8 +175,18 @@ describe('diagrams.net engine', () => {
   });
 
   it('runs no script from the diagram: only the page’s own files may run', async () => {
-    const hostile = model(vertex('x', esc('<img src="x" onerror="window.__ran=1"><b>Bold</b><script>window.__ran=2</script>'), 'html=1;'));
-    expect(expectSvg(await svgOf(hostile))).toContain('Bold');
+    const hostile = model(
+      vertex(
+        'x',
+        esc('<img src="x" onerror="window.__ran=1"><b>Bold</b><script>window.__ran=2</script><a href="javascript:window.__ran=4">go</a>'),
+        'html=1;',
+      ) +
+        `<UserObject id="u" label="Link" link="javascript:window.__ran=5"><mxCell style="html=1;" vertex="1" parent="1"><mxGeometry x="200" y="0" width="80" height="40" as="geometry"/></mxCell></UserObject>`,
+    );
+    const svg = await svgOf(hostile);
+    expect(expectSvg(svg)).toContain('Bold');
+    // draw.io's own sanitising: no script element, handler or javascript: link reaches the SVG.
+    expect(svg).not.toMatch(/<script|onerror|javascript:/i);
     const ran = await onDrawioPage((page) =>
       page.evaluate(() => {
         // The page's policy: an inline script added now does not run either.
