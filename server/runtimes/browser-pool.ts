@@ -536,7 +536,14 @@ export class BrowserPool {
       if (url.startsWith(`${ASSET_ORIGIN}/`)) {
         const pathname = new URL(url).pathname;
         const asset = lease.kind.assets?.[pathname];
-        const body = asset ? this.readAsset(asset) : readFromDirs(lease.kind.assetDirs, pathname);
+        let body: Buffer | null;
+        try {
+          body = asset ? this.readAsset(asset) : readFromDirs(lease.kind.assetDirs, pathname);
+        } catch (err) {
+          // Answered all the same: a request left pending would hold the page's load until the time limit.
+          this.logger.error({ err, kind: lease.kind.id, path: pathname }, 'a page asset could not be read');
+          return await route.fulfill({ status: 500, body: 'asset unreadable' });
+        }
         if (!body) return await route.fulfill({ status: 404, body: 'not found' });
         return await route.fulfill({ status: 200, contentType: contentTypeOf(pathname), body });
       }

@@ -33,7 +33,18 @@ writeFileSync(path.join(siteDir, 'sub', 'inside.txt'), 'INSIDE');
 writeFileSync(path.join(assetsDir, 'secret.txt'), 'SECRET');
 writeFileSync(path.join(assetsDir, 'site-secret.txt'), 'SIBLING');
 symlinkSync(path.join(assetsDir, 'secret.txt'), path.join(siteDir, 'link.txt'));
-const site: PageKind = { id: 'site', maxPages: 1, javaScript: true, entry: '/site/index.html', assetDirs: { '/site/': siteDir } };
+const site: PageKind = {
+  id: 'site',
+  maxPages: 1,
+  javaScript: true,
+  entry: '/site/index.html',
+  assets: {
+    '/site/broken.js': () => {
+      throw new Error('cannot produce this asset');
+    },
+  },
+  assetDirs: { '/site/': siteDir },
+};
 
 const signal = () => AbortSignal.timeout(20_000);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -158,9 +169,13 @@ describe('browser pool', () => {
           '/site/sub',
           '/site/%zz',
           'file://' + path.join(assetsDir, 'secret.txt'),
+          '/site/broken.js',
         ],
       ),
     );
+    // An asset that cannot be produced is answered at once, not left pending.
+    expect(fetched['/site/broken.js']).toBe('500 asset unreadable');
+    delete fetched['/site/broken.js'];
     expect(fetched['/site/sub/inside.txt']).toBe('200 INSIDE');
     expect(fetched['/site/sub/../sub/inside.txt']).toBe('200 INSIDE');
     for (const [url, answer] of Object.entries(fetched)) {
