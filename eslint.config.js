@@ -47,7 +47,21 @@ export default tseslint.config(
   {
     // Scripts that run inside the browser pool's pages (an engine's page folder).
     files: ['server/engines/*/page/**/*.js'],
-    languageOptions: { globals: { mermaid: 'readonly', BpmnJS: 'readonly', XMLSerializer: 'readonly', DOMParser: 'readonly', Image: 'readonly' } },
+    languageOptions: {
+      globals: {
+        mermaid: 'readonly',
+        BpmnJS: 'readonly',
+        XMLSerializer: 'readonly',
+        DOMParser: 'readonly',
+        Image: 'readonly',
+        MutationObserver: 'readonly',
+        // draw.io's app (js/app.min.js) on its export page.
+        Graph: 'readonly',
+        Editor: 'readonly',
+        EditorUi: 'readonly',
+        mxUtils: 'readonly',
+      },
+    },
   },
   {
     files: ['server/**/*.ts'],

@@ -68,7 +68,7 @@ export const DIAGRAM_TYPES: readonly DiagramTypeMeta[] = [
   t('goat', 'GoAT', ['.goat'], 'plain', ['svg'], { keepWhitespace: true }),
   t('bpmn', 'BPMN', ['.bpmn', '.bpmn2'], 'xml', ['svg']),
   t('excalidraw', 'Excalidraw', ['.excalidraw'], 'json', ['svg']),
-  t('diagramsnet', 'diagrams.net', ['.drawio', '.dio', '.diagramsnet'], 'xml', ['png', 'svg']),
+  t('diagramsnet', 'diagrams.net', ['.drawio', '.dio', '.diagramsnet', '.drawio.svg'], 'xml', ['png', 'svg']),
 ];
 
 const byName = new Map<string, DiagramTypeMeta>();

@@ -523,7 +523,7 @@ connections:
   {
     type: 'diagramsnet',
     title: 'Two boxes',
-    labels: [],
+    labels: ['Editor', 'Server'],
     source: `<mxfile>
   <diagram id="page1" name="Page-1">
     <mxGraphModel>

@@ -8,6 +8,7 @@ import { bpmn } from './bpmn/index.js';
 import { bytefield } from './bytefield/index.js';
 import { d2 } from './d2/index.js';
 import { dbml } from './dbml/index.js';
+import { diagramsnet } from './diagramsnet/index.js';
 import { erd } from './erd/index.js';
 import { excalidraw } from './excalidraw/index.js';
 import { goat } from './goat/index.js';
@@ -41,4 +42,5 @@ export const ENGINES: readonly AnyEngineSpec[] = [
   d2,
   svgbob,
   mermaid,
+  diagramsnet,
 ];

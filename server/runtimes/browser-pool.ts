@@ -16,7 +16,8 @@
  * memo and every page are dropped, in-flight work rejects with EngineCrashedError, the
  * restart is counted, and the next caller relaunches.
  */
-import { accessSync, constants as fsConstants, readFileSync } from 'node:fs';
+import { accessSync, constants as fsConstants, readFileSync, realpathSync, statSync } from 'node:fs';
+import path from 'node:path';
 // Types only: playwright-core itself is loaded on first launch, because importing it
 // costs 0.3-2 s and the server must answer its first render within a second of starting.
 import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
@@ -44,6 +45,13 @@ export interface PageKind {
    * file on disk, or a function that produces the bytes (read once, then kept).
    */
   readonly assets?: Readonly<Record<string, PageAsset>>;
+  /**
+   * Whole folders the page may load from, by URL path prefix (`/<engine>/` → a folder), for
+   * web apps made of thousands of files (stencils, fonts). Only regular files inside the
+   * folder are served, after resolving `..`, encoded separators and symbolic links; they
+   * are read on each request, not kept. `assets` wins over a folder for the same path.
+   */
+  readonly assetDirs?: Readonly<Record<string, string>>;
   /** Asset path opened when the page is created; `about:blank` when absent. */
   readonly entry?: string;
   /** Runs once after the entry loaded, e.g. to check that the library is ready. */
@@ -528,14 +536,19 @@ export class BrowserPool {
       if (url.startsWith(`${ASSET_ORIGIN}/`)) {
         const pathname = new URL(url).pathname;
         const asset = lease.kind.assets?.[pathname];
-        if (!asset) return await route.fulfill({ status: 404, body: 'not found' });
-        return await route.fulfill({
-          status: 200,
-          contentType: contentTypeOf(pathname),
-          body: this.readAsset(asset),
-        });
+        let body: Buffer | null;
+        try {
+          body = asset ? this.readAsset(asset) : readFromDirs(lease.kind.assetDirs, pathname);
+        } catch (err) {
+          // Answered all the same: a request left pending would hold the page's load until the time limit.
+          this.logger.error({ err, kind: lease.kind.id, path: pathname }, 'a page asset could not be read');
+          return await route.fulfill({ status: 500, body: 'asset unreadable' });
+        }
+        if (!body) return await route.fulfill({ status: 404, body: 'not found' });
+        return await route.fulfill({ status: 200, contentType: contentTypeOf(pathname), body });
       }
-      if (lease.allowNetwork) return await route.continue();
+      // Even with network allowed, a page gets no file: (or other local) URL: only the web.
+      if (lease.allowNetwork && /^https?:/i.test(url)) return await route.continue();
       return await route.abort('blockedbyclient');
     } catch {
       // The page may close while a request is pending; nothing left to answer.
@@ -553,6 +566,47 @@ export class BrowserPool {
 }
 
 // ---- helpers ----
+
+const realDirs = new Map<string, string>();
+
+/** The folder's real path (symbolic links resolved), kept once found; null while it is missing. */
+function realDir(dir: string): string | null {
+  let real = realDirs.get(dir);
+  if (real === undefined) {
+    try {
+      real = realpathSync(dir);
+    } catch {
+      return null;
+    }
+    realDirs.set(dir, real);
+  }
+  return real;
+}
+
+/** A regular file under one of the kind's asset folders, or null (never a file outside them). */
+function readFromDirs(dirs: Readonly<Record<string, string>> | undefined, pathname: string): Buffer | null {
+  if (!dirs) return null;
+  for (const [prefix, dir] of Object.entries(dirs)) {
+    if (!pathname.startsWith(prefix)) continue;
+    const root = realDir(dir);
+    if (!root) return null;
+    let relative: string;
+    try {
+      relative = decodeURIComponent(pathname.slice(prefix.length));
+    } catch {
+      return null; // a malformed escape names no file
+    }
+    if (relative.includes('\0')) return null;
+    try {
+      const file = realpathSync(path.resolve(root, relative));
+      if (!file.startsWith(root + path.sep) || !statSync(file).isFile()) return null;
+      return readFileSync(file);
+    } catch {
+      return null; // missing, unreadable, or a dangling link
+    }
+  }
+  return null;
+}
 
 /**
  * A one-shot alarm with removable listeners. (A promise would do, but every render
@@ -655,6 +709,14 @@ function contentTypeOf(file: string): string {
   if (file.endsWith('.css')) return 'text/css; charset=utf-8';
   if (file.endsWith('.json')) return 'application/json';
   if (file.endsWith('.woff2')) return 'font/woff2';
+  if (file.endsWith('.woff')) return 'font/woff';
+  if (file.endsWith('.ttf')) return 'font/ttf';
+  if (file.endsWith('.xml')) return 'application/xml';
+  if (file.endsWith('.svg')) return 'image/svg+xml';
+  if (file.endsWith('.png')) return 'image/png';
+  if (file.endsWith('.gif')) return 'image/gif';
+  if (file.endsWith('.jpg') || file.endsWith('.jpeg')) return 'image/jpeg';
+  if (file.endsWith('.txt')) return 'text/plain; charset=utf-8';
   return 'application/octet-stream';
 }
 

@@ -8,11 +8,11 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import type { Page } from 'playwright-core';
-import { DiagramSyntaxError, EngineCrashedError } from '../../errors.js';
+import { EngineCrashedError } from '../../errors.js';
 import { assetPath } from '../../paths.js';
 import type { PageKind } from '../../runtimes/browser-pool.js';
 import { packageVersion } from '../_support/package-version.js';
+import { kindPerConfig, pageReady, pagesSetting, pageSyntaxError } from '../_support/page-kind.js';
 import { screenshotSvg } from '../_support/page-screenshot.js';
 import { defineEngine, type EngineEnv, type SettingsSchema } from '../spec.js';
 
@@ -41,15 +41,12 @@ export function bpmnPageKind(maxPages: number): PageKind {
     },
     // A fresh page now and then bounds whatever the viewer keeps between imports.
     maxUses: 2000,
-    async prepare(page: Page) {
-      const ready = await page.evaluate(() => (window as unknown as Partial<BpmnWindow>).studioBpmn?.ready === true);
-      if (!ready) throw new Error('the BPMN page loaded but bpmn-js did not initialise');
-    },
+    prepare: pageReady('studioBpmn', 'the BPMN page loaded but bpmn-js did not initialise'),
   };
 }
 
 export const BPMN_SETTINGS = {
-  pages: { env: 'STUDIO_BPMN_PAGES', kind: 'int', default: 1, min: 1, max: 16, description: 'Warm BPMN pages (renders at once).' },
+  pages: pagesSetting('STUDIO_BPMN_PAGES', 'BPMN'),
 } as const satisfies SettingsSchema;
 
 function pages(env: EngineEnv): number {
@@ -76,8 +73,6 @@ const WARMUP_DIAGRAM = [
   '</definitions>',
 ].join('\n');
 
-const kinds = new WeakMap<object, PageKind>();
-
 export const bpmn = defineEngine({
   id: 'bpmn',
   types: ['bpmn'],
@@ -86,14 +81,7 @@ export const bpmn = defineEngine({
     kind: 'browser',
     settings: BPMN_SETTINGS,
     pages,
-    page(env) {
-      let kind = kinds.get(env.config);
-      if (!kind) {
-        kind = bpmnPageKind(pages(env));
-        kinds.set(env.config, kind);
-      }
-      return kind;
-    },
+    page: kindPerConfig((env) => bpmnPageKind(pages(env))),
   },
   errorSample: {
     source:
@@ -113,15 +101,10 @@ export const bpmn = defineEngine({
       const result = await page.evaluate(([xml, keep]) => (window as unknown as BpmnWindow).studioBpmn.render(xml, keep), [input.source, picture] as const);
       if (!result.ok) {
         if (result.internal) throw new EngineCrashedError(`The BPMN page failed: ${result.message}`);
-        throw syntaxError(result.message, result.line);
+        throw pageSyntaxError(result.message, result.line, 'bpmn-js could not read the diagram.');
       }
       if (!picture) return Buffer.from(result.svg, 'utf8');
       return screenshotSvg(page, '#stage > svg');
     });
   },
 });
-
-function syntaxError(message: string, line: number | undefined): DiagramSyntaxError {
-  const clean = message.replace(/\s+/g, ' ').trim().slice(0, 2000);
-  return new DiagramSyntaxError(clean || 'bpmn-js could not read the diagram.', line !== undefined && line > 0 ? { line } : {});
-}

@@ -9,12 +9,12 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import type { Page } from 'playwright-core';
 import { DiagramSyntaxError } from '../../errors.js';
 import { assetPath } from '../../paths.js';
 import type { PageKind } from '../../runtimes/browser-pool.js';
 import { parseJsonSource } from '../_support/json-source.js';
 import { packageVersion } from '../_support/package-version.js';
+import { kindPerConfig, pageReady, pagesSetting } from '../_support/page-kind.js';
 import { screenshotSvg } from '../_support/page-screenshot.js';
 import { defineEngine, type EngineEnv, type SettingsSchema } from '../spec.js';
 
@@ -50,15 +50,12 @@ export function excalidrawPageKind(maxPages: number): PageKind {
     },
     // A fresh page now and then bounds what the library caches between exports (fonts, images).
     maxUses: 1000,
-    async prepare(page: Page) {
-      const ready = await page.evaluate(() => (window as unknown as Partial<ExcalidrawWindow>).studioExcalidraw?.ready === true);
-      if (!ready) throw new Error('the Excalidraw page loaded but @excalidraw/utils did not initialise');
-    },
+    prepare: pageReady('studioExcalidraw', 'the Excalidraw page loaded but @excalidraw/utils did not initialise'),
   };
 }
 
 export const EXCALIDRAW_SETTINGS = {
-  pages: { env: 'STUDIO_EXCALIDRAW_PAGES', kind: 'int', default: 1, min: 1, max: 16, description: 'Warm Excalidraw pages (renders at once).' },
+  pages: pagesSetting('STUDIO_EXCALIDRAW_PAGES', 'Excalidraw'),
 } as const satisfies SettingsSchema;
 
 function pages(env: EngineEnv): number {
@@ -107,8 +104,6 @@ const WARMUP_SCENE = JSON.stringify({
   files: {},
 });
 
-const kinds = new WeakMap<object, PageKind>();
-
 export const excalidraw = defineEngine({
   id: 'excalidraw',
   types: ['excalidraw'],
@@ -117,14 +112,7 @@ export const excalidraw = defineEngine({
     kind: 'browser',
     settings: EXCALIDRAW_SETTINGS,
     pages,
-    page(env) {
-      let kind = kinds.get(env.config);
-      if (!kind) {
-        kind = excalidrawPageKind(pages(env));
-        kinds.set(env.config, kind);
-      }
-      return kind;
-    },
+    page: kindPerConfig((env) => excalidrawPageKind(pages(env))),
   },
   errorSample: { source: '{\n  "type": "excalidraw",\n  "elements": [\n    { "type": "rectangle", }\n  ]\n}\n', line: 4 },
   version: () => packageVersion('@excalidraw/utils'),

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
+import { kindPerConfig, pageReady, pagesSetting } from '../_support/page-kind.js';
 import { screenshotSvg } from '../_support/page-screenshot.js';
 import { DiagramSyntaxError } from '../../errors.js';
 import { assetPath } from '../../paths.js';
@@ -51,10 +52,7 @@ export function mermaidPageKind(maxPages: number, onUnpatchedBundle: () => void 
     },
     // Long-lived pages accumulate library state; a fresh page now and then bounds it.
     maxUses: 2000,
-    async prepare(page: Page) {
-      const ready = await page.evaluate(() => (window as unknown as Partial<MermaidWindow>).studioMermaid?.ready === true);
-      if (!ready) throw new Error('the Mermaid page loaded but the library did not initialise');
-    },
+    prepare: pageReady('studioMermaid', 'the Mermaid page loaded but the library did not initialise'),
   };
 }
 
@@ -73,15 +71,13 @@ const WARMUP_DIAGRAMS: readonly string[] = [
 
 export const MERMAID_SETTINGS = {
   // One warm page by default: each extra page costs ~250 MB (see docs/benchmarks.md).
-  pages: { env: 'STUDIO_MERMAID_PAGES', kind: 'int', default: 1, min: 1, max: 16, description: 'Warm Mermaid pages (renders at once).' },
+  pages: pagesSetting('STUDIO_MERMAID_PAGES', 'Mermaid'),
   maxTextSize: { env: 'KROKI_MERMAID_MAX_TEXT_SIZE', kind: 'int', default: 50_000, min: 1, description: 'Longest Mermaid source accepted, in characters.' },
 } as const satisfies SettingsSchema;
 
 function settings(env: EngineEnv): { pages: number; maxTextSize: number } {
   return env.settings(MERMAID_SETTINGS) as { pages: number; maxTextSize: number };
 }
-
-const kinds = new WeakMap<object, PageKind>();
 
 export const mermaid = defineEngine({
   id: 'mermaid',
@@ -98,19 +94,14 @@ export const mermaid = defineEngine({
     kind: 'browser',
     settings: MERMAID_SETTINGS,
     pages: (env) => settings(env).pages,
-    page(env) {
-      let kind = kinds.get(env.config);
-      if (!kind) {
-        kind = mermaidPageKind(settings(env).pages, () =>
-          env.logger.warn(
-            { engine: 'mermaid', version: MERMAID_VERSION },
-            'this Mermaid bundle does not contain the code Studio speeds up; it is served unchanged (slower renders)',
-          ),
-        );
-        kinds.set(env.config, kind);
-      }
-      return kind;
-    },
+    page: kindPerConfig((env) =>
+      mermaidPageKind(settings(env).pages, () =>
+        env.logger.warn(
+          { engine: 'mermaid', version: MERMAID_VERSION },
+          'this Mermaid bundle does not contain the code Studio speeds up; it is served unchanged (slower renders)',
+        ),
+      ),
+    ),
   },
   errorSample: { source: 'graph TD\n  A --> B\n  B -->>>> C ;; [\n  C --> D', line: 3 },
   version: () => MERMAID_VERSION,

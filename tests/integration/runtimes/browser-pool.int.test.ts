@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,6 +23,27 @@ const probe: PageKind = {
   javaScript: true,
   entry: '/probe/index.html',
   assets: { '/probe/index.html': path.join(assetsDir, 'probe.html') },
+};
+
+// A kind that serves a whole folder; beside the folder, files it must never serve.
+const siteDir = path.join(assetsDir, 'site');
+mkdirSync(path.join(siteDir, 'sub'), { recursive: true });
+writeFileSync(path.join(siteDir, 'index.html'), '<!doctype html><html><head><title>site</title></head><body></body></html>');
+writeFileSync(path.join(siteDir, 'sub', 'inside.txt'), 'INSIDE');
+writeFileSync(path.join(assetsDir, 'secret.txt'), 'SECRET');
+writeFileSync(path.join(assetsDir, 'site-secret.txt'), 'SIBLING');
+symlinkSync(path.join(assetsDir, 'secret.txt'), path.join(siteDir, 'link.txt'));
+const site: PageKind = {
+  id: 'site',
+  maxPages: 1,
+  javaScript: true,
+  entry: '/site/index.html',
+  assets: {
+    '/site/broken.js': () => {
+      throw new Error('cannot produce this asset');
+    },
+  },
+  assetDirs: { '/site/': siteDir },
 };
 
 const signal = () => AbortSignal.timeout(20_000);
@@ -121,6 +142,46 @@ describe('browser pool', () => {
       page.evaluate((url) => fetch(`${url}/allowed`, { mode: 'no-cors' }).then(() => 'ok'), marker.url),
     );
     expect(marker.hits).toEqual(['/allowed']);
+  });
+
+  it('serves an asset folder’s files and nothing outside it: no traversal, no link out, no file: URL', async () => {
+    const fetched = await pool.withPage(site, { signal: signal(), allowNetwork: true }, (page) =>
+      page.evaluate(
+        async (urls) => {
+          const out: Record<string, string> = {};
+          for (const u of urls) {
+            out[u] = await fetch(u).then(
+              async (r) => `${r.status} ${await r.text()}`,
+              () => 'blocked',
+            );
+          }
+          return out;
+        },
+        [
+          '/site/sub/inside.txt',
+          '/site/sub/../sub/inside.txt',
+          '/site/..%2fsecret.txt',
+          '/site/sub%2f..%2f..%2fsecret.txt',
+          '/site/%2e%2e/secret.txt',
+          '/site/..%5csecret.txt',
+          '/site-secret.txt',
+          '/site/link.txt',
+          '/site/sub',
+          '/site/%zz',
+          'file://' + path.join(assetsDir, 'secret.txt'),
+          '/site/broken.js',
+        ],
+      ),
+    );
+    // An asset that cannot be produced is answered at once, not left pending.
+    expect(fetched['/site/broken.js']).toBe('500 asset unreadable');
+    delete fetched['/site/broken.js'];
+    expect(fetched['/site/sub/inside.txt']).toBe('200 INSIDE');
+    expect(fetched['/site/sub/../sub/inside.txt']).toBe('200 INSIDE');
+    for (const [url, answer] of Object.entries(fetched)) {
+      if (url.includes('inside')) continue;
+      expect(answer, url).toMatch(/^(404 not found|blocked)$/);
+    }
   });
 
   it('caps pages per kind; extra callers wait and all finish', async () => {

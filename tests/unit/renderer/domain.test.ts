@@ -113,6 +113,9 @@ describe('diagram types and examples', () => {
     expect(typeFromFileName('net.d2')).toBe('d2');
     expect(typeFromFileName('p.bpmn')).toBe('bpmn');
     expect(typeFromFileName('s.excalidraw')).toBe('excalidraw');
+    expect(typeFromFileName('flow.drawio')).toBe('diagramsnet');
+    expect(typeFromFileName('flow.drawio.svg')).toBe('diagramsnet');
+    expect(typeFromFileName('picture.svg')).toBeNull();
     expect(typeFromFileName('notes.json')).toBeNull();
     expect(typeFromFileName('README')).toBeNull();
   });

@@ -1,0 +1,45 @@
+/**
+ * What the engines drawing in pages of the shared browser have in common: the setting for
+ * their number of warm pages, one page kind per configuration, the check that their page
+ * script finished setting up its library before the page serves renders, and the 400 for
+ * a refusal the page reports.
+ */
+import type { Page } from 'playwright-core';
+import { DiagramSyntaxError } from '../../errors.js';
+import type { PageKind } from '../../runtimes/browser-pool.js';
+import type { EngineEnv, SettingSpec } from '../spec.js';
+
+/** `STUDIO_<ENGINE>_PAGES`: warm pages, i.e. renders at once. */
+export function pagesSetting(env: string, label: string): SettingSpec & { kind: 'int' } {
+  return { env, kind: 'int', default: 1, min: 1, max: 16, description: `Warm ${label} pages (renders at once).` };
+}
+
+/**
+ * The engine's page kind for a configuration, made once: the pool tells kinds apart by id
+ * and keeps the first one registered, so each render must hand it the same object.
+ */
+export function kindPerConfig(make: (env: EngineEnv) => PageKind): (env: EngineEnv) => PageKind {
+  const kinds = new WeakMap<object, PageKind>();
+  return (env) => {
+    let kind = kinds.get(env.config);
+    if (!kind) {
+      kind = make(env);
+      kinds.set(env.config, kind);
+    }
+    return kind;
+  };
+}
+
+/** A kind's `prepare`: fails unless the page script set `window[global].ready` to true. */
+export function pageReady(global: string, failure: string): (page: Page) => Promise<void> {
+  return async (page) => {
+    const ready = await page.evaluate((name) => (window as unknown as Record<string, { ready?: unknown } | undefined>)[name]?.ready === true, global);
+    if (!ready) throw new Error(failure);
+  };
+}
+
+/** The library's refusal reported by a page, on one line and bounded, with its line when it named one. */
+export function pageSyntaxError(message: string, line: number | undefined, fallback: string): DiagramSyntaxError {
+  const clean = message.replace(/\s+/g, ' ').trim().slice(0, 2000);
+  return new DiagramSyntaxError(clean || fallback, line !== undefined && line > 0 ? { line } : {});
+}
