@@ -23,6 +23,8 @@ export interface DiagramTypeMeta {
   plantumlEncoding?: boolean;
   /** Leading whitespace is part of the drawing: the decoder must not trim it. */
   keepWhitespace?: boolean;
+  /** Why Studio has no local engine for the type (it is then always forwarded to a Kroki). */
+  noLocalEngine?: string;
 }
 
 const BLOCKDIAG: readonly OutputFormat[] = ['png', 'svg', 'pdf'];
@@ -35,7 +37,7 @@ const t = (
   extensions: readonly string[],
   language: EditorLanguage,
   krokiFormats: readonly OutputFormat[],
-  more: Partial<Pick<DiagramTypeMeta, 'aliases' | 'plantumlEncoding' | 'keepWhitespace'>> = {},
+  more: Partial<Pick<DiagramTypeMeta, 'aliases' | 'plantumlEncoding' | 'keepWhitespace' | 'noLocalEngine'>> = {},
 ): DiagramTypeMeta => ({ type, aliases: [], label, extensions, language, krokiFormats, ...more });
 
 export const DIAGRAM_TYPES: readonly DiagramTypeMeta[] = [
@@ -51,20 +53,29 @@ export const DIAGRAM_TYPES: readonly DiagramTypeMeta[] = [
   t('nwdiag', 'NwDiag', ['.nwdiag'], 'plain', BLOCKDIAG),
   t('packetdiag', 'PacketDiag', ['.packetdiag'], 'plain', BLOCKDIAG),
   t('rackdiag', 'RackDiag', ['.rackdiag'], 'plain', BLOCKDIAG),
-  t('umlet', 'UMLet', ['.uxf', '.umlet'], 'xml', ['svg', 'png', 'jpeg']),
+  t('umlet', 'UMLet', ['.uxf', '.umlet'], 'xml', ['svg', 'png', 'jpeg'], {
+    noLocalEngine: 'UMLet is a Java desktop program with no npm or Debian package, and no library form to embed',
+  }),
   t('erd', 'Erd', ['.erd'], 'plain', GRAPHVIZ),
   t('svgbob', 'Svgbob', ['.svgbob', '.bob'], 'plain', ['svg'], { keepWhitespace: true }),
-  t('symbolator', 'Symbolator', ['.vhd', '.vhdl', '.symbolator'], 'vhdl', ['svg', 'png'], { keepWhitespace: true }),
+  t('symbolator', 'Symbolator', ['.vhd', '.vhdl', '.symbolator'], 'vhdl', ['svg', 'png'], {
+    keepWhitespace: true,
+    noLocalEngine: 'Symbolator is a Python program (with its HDL parser hdlparse) that neither npm nor Debian packages',
+  }),
   t('nomnoml', 'nomnoml', ['.nomnoml', '.noml'], 'plain', ['svg']),
   t('vega', 'Vega', ['.vg.json', '.vega'], 'json', ['svg', 'png', 'pdf']),
   t('vegalite', 'Vega-Lite', ['.vl.json', '.vegalite'], 'json', ['svg', 'png', 'pdf']),
   t('wavedrom', 'WaveDrom', ['.wavedrom', '.wd.json'], 'json', ['svg']),
   t('bytefield', 'Bytefield', ['.bytefield', '.edn'], 'clojure', ['svg']),
   t('pikchr', 'Pikchr', ['.pikchr', '.pic'], 'plain', ['svg']),
-  t('structurizr', 'Structurizr', ['.dsl', '.structurizr'], 'plain', PLANTUML),
+  t('structurizr', 'Structurizr', ['.dsl', '.structurizr'], 'plain', PLANTUML, {
+    noLocalEngine: 'Structurizr (its DSL parser and exporters) is Java that neither npm nor Debian packages',
+  }),
   t('tikz', 'TikZ', ['.tikz', '.tex'], 'latex', ['jpeg', 'pdf', 'png', 'svg']),
   t('dbml', 'DBML', ['.dbml'], 'plain', ['svg']),
-  t('wireviz', 'WireViz', ['.wireviz', '.wv.yml', '.wv.yaml'], 'yaml', ['png', 'svg']),
+  t('wireviz', 'WireViz', ['.wireviz', '.wv.yml', '.wv.yaml'], 'yaml', ['png', 'svg'], {
+    noLocalEngine: 'WireViz is a Python program that neither npm nor Debian packages (a faithful port is not built yet)',
+  }),
   t('goat', 'GoAT', ['.goat'], 'plain', ['svg'], { keepWhitespace: true }),
   t('bpmn', 'BPMN', ['.bpmn', '.bpmn2'], 'xml', ['svg']),
   t('excalidraw', 'Excalidraw', ['.excalidraw'], 'json', ['svg']),

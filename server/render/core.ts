@@ -131,7 +131,9 @@ export class RenderCore {
       return `No local engine renders ${type} here (policy "local").${why} Install what it needs, or set STUDIO_POLICY_${type.toUpperCase()}=auto with KROKI_URL set.`;
     if (policy === 'upstream')
       return `${type} is set to render upstream (policy "upstream") but no upstream Kroki is configured. Set KROKI_URL (e.g. http://127.0.0.1:8000) or start the local Kroki stack.`;
-    return `No engine renders ${type} here.${why} To enable it, set KROKI_URL to a Kroki server (e.g. http://127.0.0.1:8000, or https://kroki.io) or start the local Kroki stack.`;
+    const none = !engine && findType(type)?.noLocalEngine;
+    const reason = none ? ` Studio has no local engine for it: ${none}.` : why;
+    return `No engine renders ${type} here.${reason} To enable it, set KROKI_URL to a Kroki server (e.g. http://127.0.0.1:8000, or https://kroki.io) or start the local Kroki stack.`;
   }
 
   /** Route and cache key for one request; throws UnsupportedFormatError for a format the route lacks. */
@@ -288,6 +290,8 @@ export class RenderCore {
         info.options = describeOptions(engine.spec.options);
       }
       if (route.placement === 'unavailable') info.message = route.message;
+      const none = !engine ? findType(type)?.noLocalEngine : undefined;
+      if (route.placement === 'upstream' && none) info.message = `Forwarded to the upstream Kroki: Studio has no local engine for ${canonical} (${none}).`;
       return info;
     });
   }

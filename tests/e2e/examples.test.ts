@@ -32,6 +32,7 @@ describe('examples gallery', () => {
       expect(response.status).toBe(503);
       const text = await response.text();
       expect(text).toContain(`No engine renders ${example.type} here`);
+      expect(text).toContain('Studio has no local engine for it: ');
       expect(text).toContain('KROKI_URL');
     });
   }

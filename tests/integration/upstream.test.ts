@@ -59,6 +59,10 @@ describe('upstream Kroki', () => {
     expect(JSON.parse(options!)).toEqual({ theme: 'q', size: '10x10' });
     const engines = (await app.inject({ url: '/api/engines' })).json();
     expect(engines.types.find((t: { type: string }) => t.type === 'blockdiag').placement).toBe('upstream');
+    // A type Studio has no engine for says why it is forwarded.
+    const wireviz = engines.types.find((t: { type: string }) => t.type === 'wireviz');
+    expect(wireviz.placement).toBe('upstream');
+    expect(wireviz.message).toMatch(/^Forwarded to the upstream Kroki: Studio has no local engine for wireviz \(WireViz is a Python program/);
   });
 
   it('keeps the status class, message and line of upstream errors', async () => {
