@@ -108,14 +108,30 @@ async function typeset(run: Run, doc: TexDocument, mode: TexMode): Promise<strin
   const log = await readLog(run.dir);
   const output = path.join(run.dir, `${JOB}.${mode}`);
   if (result.code !== 0) {
-    const error = texError(log, `./${JOB}.tex`, doc.userLine);
-    if (error) throw new DiagramSyntaxError(error.message, error.line === undefined ? {} : { line: error.line });
+    const error = texError(log, `./${JOB}.tex`, doc.userLine, result.stderr.toString('utf8'));
+    if (error) {
+      const line = error.line === undefined ? undefined : missingFileLine(run.input.source, error.message, error.line);
+      throw new DiagramSyntaxError(error.message, line === undefined ? {} : { line });
+    }
     throw new DiagramSyntaxError(`TeX stopped (exit code ${result.code}) without an error message.`);
   }
   const made = await stat(output).catch(() => null);
   if (!made || made.size === 0)
     throw new DiagramSyntaxError('TeX wrote no page: the document has no picture (put a tikzpicture between \\begin{document} and \\end{document}).');
   return output;
+}
+
+/**
+ * LaTeX notices a missing package or file only after reading ahead, so TeX stops on a later
+ * line; the line that names the file is the one to mark.
+ */
+function missingFileLine(source: string, message: string, line: number): number {
+  const file = /File `([^']+)' not found/.exec(message)?.[1];
+  if (!file) return line;
+  const stem = path.basename(file).replace(/\.\w+$/, '');
+  const lines = source.replace(/\r\n?/g, '\n').split('\n');
+  for (let i = Math.min(line, lines.length) - 1; i >= 0 && i >= line - 5; i--) if (lines[i]!.includes(stem)) return i + 1;
+  return line;
 }
 
 function failure(what: string, result: CommandResult): StudioError {

@@ -19,7 +19,7 @@ const REFUSED = /Not (?:reading from|writing to) (.+?) \((?:openin|openout)_any 
  * The first error in the log, or null when there is none. `ownFile` is the diagram's file
  * name as TeX prints it (`./diagram.tex`); `userLine` maps its lines to the user's.
  */
-export function texError(log: string, ownFile: string, userLine: (texLine: number) => number): TexError | null {
+export function texError(log: string, ownFile: string, userLine: (texLine: number) => number, stderr = ''): TexError | null {
   const lines = log.split(/\r?\n/);
   const first = lines.findIndex((l) => FILE_LINE.test(l) || BANG.test(l));
   if (first < 0) return null;
@@ -49,7 +49,8 @@ export function texError(log: string, ownFile: string, userLine: (texLine: numbe
     break;
   }
 
-  const refused = new Set([...log.matchAll(REFUSED)].map((m) => m[1]!));
+  // kpathsea says what it refused on the terminal, not in the log.
+  const refused = new Set([...`${log}\n${stderr}`.matchAll(REFUSED)].map((m) => m[1]!));
   if (refused.size > 0) message.push(`Secure mode: TeX may not open ${[...refused].join(', ')} (files outside its own tree and the diagram's folder).`);
   return line === undefined ? { message: message.join('\n') } : { message: message.join('\n'), line };
 }

@@ -68,10 +68,10 @@ export interface TexProbe {
   versions: { texlive: string; pdftex: string; pgf: string; dvisvgm: string };
 }
 
-let probed: TexProbe | null = null;
+const probes = new Map<string, TexProbe>();
 
-function onPath(program: string): boolean {
-  for (const dir of (process.env.PATH || '/usr/local/bin:/usr/bin:/bin').split(path.delimiter).filter(Boolean)) {
+function onPath(program: string, pathVar: string): boolean {
+  for (const dir of pathVar.split(path.delimiter).filter(Boolean)) {
     try {
       accessSync(path.join(dir, program), constants.X_OK);
       return true;
@@ -82,47 +82,55 @@ function onPath(program: string): boolean {
   return false;
 }
 
-function firstLine(program: string, args: string[]): string {
-  const run = spawnSync(program, args, { env: scrubbedEnv({ argv: [program] }), encoding: 'utf8', timeout: 3_000 });
+function firstLine(program: string, args: string[], pathVar: string): string {
+  const run = spawnSync(program, args, { env: { ...scrubbedEnv({ argv: [program] }), PATH: pathVar }, encoding: 'utf8', timeout: 3_000 });
   return run.status === 0 ? (run.stdout.split('\n')[0] ?? '') : '';
 }
 
-export function probeTex(): TexProbe {
-  if (probed) return probed;
+/** What is installed, looked up once per PATH (`pathVar` is for tests). */
+export function probeTex(pathVar = process.env.PATH || '/usr/local/bin:/usr/bin:/bin'): TexProbe {
+  const known = probes.get(pathVar);
+  if (known) return known;
+  const probed = probeOnce(pathVar);
+  probes.set(pathVar, probed);
+  return probed;
+}
+
+function probeOnce(pathVar: string): TexProbe {
   const versions = { texlive: 'unknown', pdftex: 'unknown', pgf: 'unknown', dvisvgm: 'unknown' };
-  const missing = (Object.keys(PROGRAMS) as Array<keyof typeof PROGRAMS>).filter((p) => !onPath(p));
+  const missing = (Object.keys(PROGRAMS) as Array<keyof typeof PROGRAMS>).filter((p) => !onPath(p, pathVar));
   if (missing.length > 0) {
     const packages = [...new Set(missing.map((p) => PROGRAMS[p]))].join(' ');
-    return (probed = {
+    return {
       ok: false,
       reason: `TikZ needs the program${missing.length > 1 ? 's' : ''} ${missing.join(', ')}, not found on PATH: install the Debian packages ${packages} (all of TikZ's: ${DEBIAN_PACKAGES}).`,
       versions,
-    });
+    };
   }
   const names = Object.keys(TEX_FILES) as Array<keyof typeof TEX_FILES>;
-  const run = spawnSync('kpsewhich', names, { env: scrubbedEnv({ argv: ['kpsewhich'] }), encoding: 'utf8', timeout: 3_000 });
+  const run = spawnSync('kpsewhich', names, { env: { ...scrubbedEnv({ argv: ['kpsewhich'] }), PATH: pathVar }, encoding: 'utf8', timeout: 3_000 });
   const found = (run.stdout ?? '').split('\n').filter(Boolean);
   const lacking = names.filter((n) => !found.some((f) => path.basename(f) === n));
   if (lacking.length > 0) {
     const packages = [...new Set(lacking.map((n) => TEX_FILES[n]))].join(' ');
-    return (probed = {
+    return {
       ok: false,
       reason: `TeX cannot find ${lacking.join(', ')}: install the Debian packages ${packages} (all of TikZ's: ${DEBIAN_PACKAGES}).`,
       versions,
-    });
+    };
   }
   // "pdfTeX 3.141592653-2.6-1.40.24 (TeX Live 2022/Debian)"
-  const pdftex = firstLine('pdftex', ['--version']);
+  const pdftex = firstLine('pdftex', ['--version'], pathVar);
   versions.pdftex = /-(\d+\.\d+\.\d+)/.exec(pdftex)?.[1] ?? 'unknown';
   versions.texlive = /TeX Live (\d{4})/.exec(pdftex)?.[1] ?? 'unknown';
-  versions.dvisvgm = /(\d+\.\d+(?:\.\d+)?)/.exec(firstLine('dvisvgm', ['--version']))?.[1] ?? 'unknown';
+  versions.dvisvgm = /(\d+\.\d+(?:\.\d+)?)/.exec(firstLine('dvisvgm', ['--version'], pathVar))?.[1] ?? 'unknown';
   const revision = found.find((f) => path.basename(f) === 'pgf.revision.tex');
   try {
     versions.pgf = /\\def\\pgfversion\{([^}]+)\}/.exec(readFileSync(revision!, 'utf8'))?.[1] ?? 'unknown';
   } catch {
     /* stays unknown */
   }
-  return (probed = { ok: true, reason: '', versions });
+  return { ok: true, reason: '', versions };
 }
 
 /** "TikZ 3.1.10 (TeX Live 2022, pdfTeX 1.40.24, dvisvgm 3.0.3)" */
