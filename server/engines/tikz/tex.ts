@@ -103,7 +103,7 @@ function probeOnce(pathVar: string): TexProbe {
     const packages = [...new Set(missing.map((p) => PROGRAMS[p]))].join(' ');
     return {
       ok: false,
-      reason: `TikZ needs the program${missing.length > 1 ? 's' : ''} ${missing.join(', ')}, not found on PATH: install the Debian packages ${packages} (all of TikZ's: ${DEBIAN_PACKAGES}).`,
+      reason: `TikZ needs the program${missing.length > 1 ? 's' : ''} ${missing.join(', ')}, not found on PATH: install the Debian packages ${packages} (all of TikZ's: ${DEBIAN_PACKAGES})`,
       versions,
     };
   }
@@ -115,7 +115,7 @@ function probeOnce(pathVar: string): TexProbe {
     const packages = [...new Set(lacking.map((n) => TEX_FILES[n]))].join(' ');
     return {
       ok: false,
-      reason: `TeX cannot find ${lacking.join(', ')}: install the Debian packages ${packages} (all of TikZ's: ${DEBIAN_PACKAGES}).`,
+      reason: `TeX cannot find ${lacking.join(', ')}: install the Debian packages ${packages} (all of TikZ's: ${DEBIAN_PACKAGES})`,
       versions,
     };
   }
