@@ -255,6 +255,25 @@ describe('TikZ engine: installation', () => {
     expect(engine.version()).toMatch(/^TikZ \d+\.\d+(\.\d+)?\S* \(TeX Live \d{4}, pdfTeX \d+\.\d+\.\d+, dvisvgm \d+\.\d+\.\d+\)$/);
   });
 
+  it('is unavailable without TeX on PATH, naming the programs, and the render core says so', async () => {
+    const saved = process.env.PATH;
+    const bare = testContext();
+    try {
+      process.env.PATH = path.join(outside, 'no-tex-here');
+      const live = bare.engine(tikz);
+      const available = live.available();
+      expect(available.ok).toBe(false);
+      expect(!available.ok && available.reason).toContain('TikZ needs the programs pdftex, dvisvgm, pdftocairo, kpsewhich');
+      const core = new RenderCore([live], bare, new UpstreamProvider(null, 1000), new RenderCache(0));
+      const err = await failure(core.render(core.plan('tikz', 'svg', {}, doc('\\draw;')), new AbortController().signal));
+      expect((err as { status?: number }).status).toBe(503);
+      expect(err!.message).toContain('The local tikz engine cannot run here: TikZ needs the programs pdftex');
+    } finally {
+      process.env.PATH = saved;
+      await bare.close();
+    }
+  });
+
   it('says which program is missing and which Debian package has it', () => {
     const probe = probeTex('/nonexistent-folder');
     expect(probe.ok).toBe(false);
