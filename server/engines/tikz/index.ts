@@ -16,7 +16,7 @@ import { accessSync, constants } from 'node:fs';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { DiagramSyntaxError, EngineCrashedError, StudioError } from '../../errors.js';
+import { BadRequestError, DiagramSyntaxError, EngineCrashedError, StudioError } from '../../errors.js';
 import type { CommandResult } from '../../runtimes/command-runner.js';
 import type { CommandRuns } from '../../runtimes/command-runs.js';
 import { defineEngine, type ProgramRuntime, type RenderInput } from '../spec.js';
@@ -30,6 +30,9 @@ const JOB = 'diagram';
 const MAX_FILE_BYTES = 64 * 1024 * 1024;
 const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
 const MAX_LOG_BYTES = 256 * 1024;
+// pdftocairo's default resolution (Kroki's PNG and JPEG), and the shared rasteriser's pixel limit.
+const RASTER_DPI = 150;
+const MAX_PIXELS = 40_000_000;
 
 /** `prlimit` (util-linux) caps file sizes where it exists; elsewhere the time limit alone bounds them. */
 const FILE_CAP: readonly string[] = (() => {
@@ -122,6 +125,21 @@ async function typeset(run: Run, doc: TexDocument, mode: TexMode): Promise<strin
 }
 
 /**
+ * pdftocairo allocates the whole page at once, and TeX pages go up to 5.75 m a side: the
+ * page is measured first (pdfinfo, a few ms) and a picture above the shared rasteriser's
+ * pixel limit is refused before any memory is taken.
+ */
+async function checkPixels(run: Run, pdf: string): Promise<void> {
+  const info = await step(run, ['pdfinfo', '-f', '1', '-l', '1', path.basename(pdf)], 'pdfinfo');
+  const size = /Page\s+1 size:\s+([\d.]+) x ([\d.]+) pts/.exec(info.stdout.toString('utf8'));
+  if (info.code !== 0 || !size) throw failure('pdfinfo', info);
+  const width = Math.ceil((Number(size[1]) * RASTER_DPI) / 72);
+  const height = Math.ceil((Number(size[2]) * RASTER_DPI) / 72);
+  if (width * height > MAX_PIXELS)
+    throw new BadRequestError(`The image would be ${width}×${height} pixels, more than the limit of ${MAX_PIXELS} pixels. Draw a smaller picture.`);
+}
+
+/**
  * LaTeX notices a missing package or file only after reading ahead, so TeX stops on a later
  * line; the line that names the file is the one to mark.
  */
@@ -172,6 +190,7 @@ export const tikz = defineEngine({
       }
       const pdf = await typeset(run, doc, 'pdf');
       if (input.format === 'pdf') return readFile(pdf);
+      await checkPixels(run, pdf);
       const picture = await step(run, ['pdftocairo', '-singlefile', input.format === 'png' ? '-png' : '-jpeg', path.basename(pdf), '-'], 'pdftocairo');
       if (picture.code !== 0 || picture.stdout.length === 0) throw failure('pdftocairo', picture);
       return picture.stdout;

@@ -21,7 +21,13 @@ import { texError } from './log.js';
 
 export type TexMode = 'dvi' | 'pdf';
 
-export const PROGRAMS = { pdftex: 'texlive-binaries', dvisvgm: 'dvisvgm', pdftocairo: 'poppler-utils', kpsewhich: 'texlive-binaries' } as const;
+export const PROGRAMS = {
+  pdftex: 'texlive-binaries',
+  dvisvgm: 'dvisvgm',
+  pdftocairo: 'poppler-utils',
+  pdfinfo: 'poppler-utils',
+  kpsewhich: 'texlive-binaries',
+} as const;
 // TeX files the formats load, with the Debian package that ships each.
 const TEX_FILES = {
   'latex.ltx': 'texlive-latex-base',

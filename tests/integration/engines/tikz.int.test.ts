@@ -15,7 +15,7 @@ import { EXAMPLES } from '../../../shared/examples.js';
 import { tikz } from '../../../server/engines/tikz/index.js';
 import { texDocument } from '../../../server/engines/tikz/document.js';
 import { probeTex } from '../../../server/engines/tikz/tex.js';
-import { DiagramSyntaxError, RenderTimeoutError } from '../../../server/errors.js';
+import { BadRequestError, DiagramSyntaxError, RenderTimeoutError } from '../../../server/errors.js';
 import { RenderCache } from '../../../server/render/cache.js';
 import { RenderCore } from '../../../server/render/core.js';
 import type { CommandRuns } from '../../../server/runtimes/command-runs.js';
@@ -239,6 +239,17 @@ describe('TikZ engine: pictures', () => {
     expect(jpeg).toEqual(png);
   });
 
+  it('refuses a PNG or JPEG above the pixel limit before drawing it, and still draws its SVG and PDF', async () => {
+    const huge = doc('\\draw (0,0) rectangle (500cm,500cm);');
+    for (const format of ['png', 'jpeg'] as const) {
+      const err = await failure(render(huge, format));
+      expect(err).toBeInstanceOf(BadRequestError);
+      expect(err!.message).toMatch(/^The image would be \d+×\d+ pixels, more than the limit of 40000000 pixels/);
+    }
+    expectSvg(await render(huge));
+    expect((await render(huge, 'pdf')).subarray(0, 5).toString('latin1')).toBe('%PDF-');
+  });
+
   it('draws Chinese and Japanese labels with CJKutf8 (the gbsn font)', async (t) => {
     const cjk = `\\documentclass{standalone}\n\\usepackage{tikz}\n\\usepackage{CJKutf8}\n\\begin{document}\n\\begin{CJK}{UTF8}{gbsn}\n\\begin{tikzpicture}\\node {你好，世界 ひらがな};\\end{tikzpicture}\n\\end{CJK}\n\\end{document}\n`;
     const svg = await failure(render(cjk));
@@ -263,7 +274,7 @@ describe('TikZ engine: installation', () => {
       const live = bare.engine(tikz);
       const available = live.available();
       expect(available.ok).toBe(false);
-      expect(!available.ok && available.reason).toContain('TikZ needs the programs pdftex, dvisvgm, pdftocairo, kpsewhich');
+      expect(!available.ok && available.reason).toContain('TikZ needs the programs pdftex, dvisvgm, pdftocairo, pdfinfo, kpsewhich');
       const core = new RenderCore([live], bare, new UpstreamProvider(null, 1000), new RenderCache(0));
       const err = await failure(core.render(core.plan('tikz', 'svg', {}, doc('\\draw;')), new AbortController().signal));
       expect((err as { status?: number }).status).toBe(503);
@@ -277,7 +288,7 @@ describe('TikZ engine: installation', () => {
   it('says which program is missing and which Debian package has it', () => {
     const probe = probeTex('/nonexistent-folder');
     expect(probe.ok).toBe(false);
-    expect(probe.reason).toContain('pdftex, dvisvgm, pdftocairo, kpsewhich');
+    expect(probe.reason).toContain('pdftex, dvisvgm, pdftocairo, pdfinfo, kpsewhich');
     expect(probe.reason).toContain('texlive-binaries dvisvgm poppler-utils');
   });
 
