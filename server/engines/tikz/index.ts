@@ -85,7 +85,7 @@ async function readLog(dir: string): Promise<string> {
   try {
     const log = await readFile(path.join(dir, `${JOB}.log`));
     // The first error is near the start of the trouble; a huge log is cut, not read whole.
-    return log.subarray(0, MAX_LOG_BYTES).toString('latin1');
+    return log.subarray(0, MAX_LOG_BYTES).toString('utf8');
   } catch {
     return '';
   }

@@ -138,6 +138,12 @@ describe('TikZ engine: errors', () => {
     expect((err as DiagramSyntaxError).status).toBe(400);
     expect((err as DiagramSyntaxError).line).toBe(6);
     expect(err!.message).toMatch(/^! Undefined control sequence\.\nl\.6 {3}\\drawx/);
+    const unicode = await failure(render(doc('  \\node {Grüße} \\drawx;')));
+    expect(unicode!.message).toContain('\\node {Grüße} \\drawx');
+    // CJK needs CJKutf8 (below); without it LaTeX names the character.
+    const cjk = await failure(render(doc('  \\node {你好};')));
+    expect(cjk!.message).toContain('Unicode character 你 (U+4F60)');
+    expect((cjk as DiagramSyntaxError).line).toBe(5);
   });
 
   it('maps lines of a bare tikzpicture (wrapped here) and of a document without \\documentclass', async () => {
