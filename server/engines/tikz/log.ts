@@ -23,7 +23,13 @@ export function texError(log: string, ownFile: string, userLine: (texLine: numbe
   const lines = log.split(/\r?\n/);
   const first = lines.findIndex((l) => FILE_LINE.test(l) || BANG.test(l));
   if (first < 0) return null;
-  const head = FILE_LINE.exec(lines[first]!)?.[3] ?? BANG.exec(lines[first]!)![1]!;
+  let head = FILE_LINE.exec(lines[first]!)?.[3] ?? BANG.exec(lines[first]!)![1]!;
+  // A message broken with \MessageBreak goes on in indented lines (`(pgfkeys)   …` for a package's).
+  for (let i = first + 1; i < Math.min(lines.length, first + 8); i++) {
+    const more = /^(?:\([\w@-]+\))?\s+(\S.*)$/.exec(lines[i]!);
+    if (!more) break;
+    head += ` ${more[1]!.trimEnd()}`;
+  }
   const message = [`! ${head}`];
 
   // Where it happened: the error's own `file:line:` prefix, or that of the stop it led to

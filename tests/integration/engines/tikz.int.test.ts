@@ -142,7 +142,7 @@ describe('TikZ engine: errors', () => {
     expect(unicode!.message).toContain('\\node {Grüße} \\drawx');
     // CJK needs CJKutf8 (below); without it LaTeX names the character.
     const cjk = await failure(render(doc('  \\node {你好};')));
-    expect(cjk!.message).toContain('Unicode character 你 (U+4F60)');
+    expect(cjk!.message).toContain('! LaTeX Error: Unicode character 你 (U+4F60) not set up for use with LaTeX.\nl.5');
     expect((cjk as DiagramSyntaxError).line).toBe(5);
   });
 
