@@ -12,6 +12,9 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { OutputFormat, SafeMode } from '../../../shared/api.js';
 import { EXAMPLES } from '../../../shared/examples.js';
+import { encodeKrokiSource } from '../../../server/api/decode.js';
+import { buildApp } from '../../../server/app.js';
+import { loadConfig } from '../../../server/config.js';
 import { tikz } from '../../../server/engines/tikz/index.js';
 import { texDocument } from '../../../server/engines/tikz/document.js';
 import { probeTex } from '../../../server/engines/tikz/tex.js';
@@ -264,6 +267,38 @@ describe('TikZ engine: pictures', () => {
     for (const label of ['你', '好', '世', '界', 'ひらがな']) expect(text).toContain(label);
     const png = pngSize(await render(cjk, 'png'));
     expect(png.width).toBeGreaterThan(100);
+  });
+});
+
+describe('TikZ engine: over HTTP', () => {
+  it('answers Kroki’s routes, and a LaTeX error as a 400 whose JSON carries the line the editor marks', async () => {
+    const config = loadConfig({ STUDIO_PRELOAD: 'none', LOG_LEVEL: 'silent', KROKI_URL: '' });
+    const app = await buildApp(config, { engines: [tikz], logger: false });
+    try {
+      const example = EXAMPLES.find((e) => e.type === 'tikz')!;
+      const get = await app.inject({ url: `/tikz/svg/${encodeKrokiSource(example.source)}` });
+      expect(get.statusCode).toBe(200);
+      expect(get.headers['content-type']).toContain('image/svg+xml');
+      expect(svgText(get.rawPayload)).toContain('Origin');
+      const png = await app.inject({ method: 'POST', url: '/tikz/png', payload: example.source, headers: { 'content-type': 'text/plain' } });
+      expect(png.statusCode).toBe(200);
+      expect(pngSize(png.rawPayload).width).toBeGreaterThan(100);
+      const bad = await app.inject({
+        method: 'POST',
+        url: '/tikz/svg',
+        payload: doc('  \\drawx (0,0);'),
+        headers: { 'content-type': 'text/plain', accept: 'application/json' },
+      });
+      expect(bad.statusCode).toBe(400);
+      const body = bad.json() as { error: { code: number; message: string; line?: number } };
+      expect(body.error.line).toBe(5);
+      expect(body.error.message).toContain('! Undefined control sequence.');
+      const text = await app.inject({ method: 'POST', url: '/tikz/svg', payload: doc('\\drawx;'), headers: { 'content-type': 'text/plain' } });
+      expect(text.statusCode).toBe(400);
+      expect(text.body).toContain('l.5 \\drawx');
+    } finally {
+      await app.close();
+    }
   });
 });
 
