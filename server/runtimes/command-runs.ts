@@ -7,9 +7,9 @@
  *   what every run shares and is costly to redo (a preloaded memory dump, a probe of
  *   versions). Its answer is the runtime's info. A failed prepare leaves the runtime
  *   'failed' with the reason, and the next start tries again.
- * - folder(work) gives one render its own private folder (mode 0700) inside that one, and
- *   removes it once `work` settles, whatever the outcome: a failed, aborted or timed-out
- *   render leaves no file behind.
+ * - folder(work) gives one render its own private folder (mode 0700) inside that one (and
+ *   names that one, for what prepare left there), and removes it once `work` settles,
+ *   whatever the outcome: a failed, aborted or timed-out render leaves no file behind.
  * - run(spec) is runCommand (argv only, scrubbed environment, time limit, output cap,
  *   process-group kill), counted, so that stop() can end the runs in flight and wait for
  *   them, the memory budget can measure them and a test can kill one as a crash would.
@@ -122,15 +122,16 @@ export class CommandRuns {
     await cleanUp(gen);
   }
 
-  /** One render's private folder, removed when `work` settles. */
-  async folder<T>(work: (dir: string) => Promise<T>): Promise<T> {
+  /** One render's private folder, removed when `work` settles; `shared` is the folder prepare filled. */
+  async folder<T>(work: (dir: string, shared: string) => Promise<T>): Promise<T> {
     await this.start();
     const gen = this.gen;
     if (!gen.root || gen.controller.signal.aborted) throw new EngineUnavailableError(`The ${this.opts.id} engine was stopped.`);
-    const dir = await mkdtemp(path.join(gen.root, 'run-'));
+    const shared = gen.root;
+    const dir = await mkdtemp(path.join(shared, 'run-'));
     const done = (async () => {
       try {
-        return await work(dir);
+        return await work(dir, shared);
       } finally {
         await rm(dir, { recursive: true, force: true });
       }

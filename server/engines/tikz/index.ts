@@ -4,7 +4,7 @@
  * program run per render in a private folder removed afterwards (the command runner:
  * argv only, scrubbed environment, time limit, output cap, process-group kill).
  * The class and TikZ come preloaded from formats built when the runtime starts (tex.ts),
- * which halves TeX's own time per render.
+ * so no render loads them again.
  * Kroki parity: formats jpeg, pdf, png, svg; no options; the user's `\documentclass` is
  * replaced by `standalone` with the `tikz` option; `-no-shell-escape` and
  * `dvisvgm --no-specials=ps` always, kpathsea's paranoid file access in secure mode.
@@ -62,7 +62,10 @@ export const TIKZ_RUNTIME: ProgramRuntime = {
 interface Run {
   host: CommandRuns;
   input: RenderInput;
+  /** The render's own folder. */
   dir: string;
+  /** The runtime's folder, with the formats. */
+  shared: string;
   timeoutMs: number;
 }
 
@@ -97,9 +100,10 @@ async function typeset(run: Run, doc: TexDocument, mode: TexMode): Promise<strin
     run,
     [
       'pdftex',
-      `-fmt=${formatPath(path.dirname(run.dir), mode)}`,
+      `-fmt=${formatPath(run.shared, mode)}`,
       `-output-format=${mode}`,
       '-no-shell-escape',
+      // nonstopmode that also keeps the terminal quiet: the log has it all, and nothing waits on stdin.
       '-interaction=batchmode',
       '-halt-on-error',
       '-file-line-error',
@@ -126,7 +130,7 @@ async function typeset(run: Run, doc: TexDocument, mode: TexMode): Promise<strin
 
 /**
  * pdftocairo allocates the whole page at once, and TeX pages go up to 5.75 m a side: the
- * page is measured first (pdfinfo, a few ms) and a picture above the shared rasteriser's
+ * page is measured first (pdfinfo reads only its dictionary) and a picture above the shared rasteriser's
  * pixel limit is refused before any memory is taken.
  */
 async function checkPixels(run: Run, pdf: string): Promise<void> {
@@ -180,8 +184,8 @@ export const tikz = defineEngine({
   render(input, host, env) {
     const timeoutMs = env.config.renderTimeoutMs;
     const doc = texDocument(input.source);
-    return host.folder(async (dir) => {
-      const run: Run = { host, input, dir, timeoutMs };
+    return host.folder(async (dir, shared) => {
+      const run: Run = { host, input, dir, shared, timeoutMs };
       if (input.format === 'svg') {
         const dvi = await typeset(run, doc, 'dvi');
         const svg = await step(run, ['dvisvgm', '--stdout', '--font-format=woff', '--no-specials=ps', path.basename(dvi)], 'dvisvgm');

@@ -33,7 +33,8 @@ describe('CommandRuns', () => {
     expect(host.state()).toBe('ready');
     expect(host.info()).toEqual({ version: '1.2.3' });
     // A render sees what prepare left, one level up from its own folder.
-    const seen = await host.folder(async (dir) => {
+    const seen = await host.folder(async (dir, shared) => {
+      expect(shared).toBe(root);
       expect(path.dirname(dir)).toBe(root);
       return (await host.run({ ...spec, argv: ['cat', '../shared.txt'], cwd: dir })).stdout.toString('utf8').trim();
     });
