@@ -47,8 +47,10 @@ FROM ${RUNTIME_BASE_IMAGE} AS runtime
 
 # Chromium renders Mermaid/BPMN/Excalidraw; the JRE runs PlantUML; the python3-* packages
 # are the blockdiag family (python3-nwdiag ships packetdiag and rackdiag; reportlab draws
-# their PDF); Noto CJK and DejaVu cover CJK and Latin labels; tini forwards SIGTERM and
-# reaps Chromium's children.
+# their PDF); TeX Live (LaTeX, PGF/TikZ, standalone and mylatexformat from latex-extra,
+# fonts, CJKutf8 with a Chinese font), dvisvgm and poppler-utils are the TikZ engine;
+# Noto CJK and DejaVu cover CJK and Latin labels; tini forwards SIGTERM and reaps
+# Chromium's children.
 RUN mkdir -p /usr/share/man/man1 \
  && apt-get update \
  && apt-get install -y --no-install-recommends \
@@ -59,6 +61,14 @@ RUN mkdir -p /usr/share/man/man1 \
       python3-actdiag \
       python3-nwdiag \
       python3-reportlab \
+      texlive-latex-base \
+      texlive-pictures \
+      texlive-latex-extra \
+      texlive-fonts-recommended \
+      latex-cjk-common \
+      latex-cjk-chinese-arphic-gbsn00lp \
+      dvisvgm \
+      poppler-utils \
       fonts-noto-cjk \
       fonts-dejavu-core \
       tini \

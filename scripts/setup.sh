@@ -2,7 +2,8 @@
 # Idempotent setup for Debian/Ubuntu: the system packages the embedded engines need
 # (Chromium, a JDK for the PlantUML worker, Go and Debian's bep/goat sources for the goat
 # WASM program, fonts incl. CJK, Graphviz for PlantUML layouts and the benchmark, the
-# blockdiag family's Python libraries), then npm packages from the lock file, then the build.
+# blockdiag family's Python libraries, TeX Live for TikZ), then npm packages from the lock
+# file, then the build.
 # Safe to run again: it installs only what is missing and rebuilds only what changed
 # (server and UI apart, against the stamps dist/.server-stamp and dist/.ui-stamp).
 set -euo pipefail
@@ -24,6 +25,13 @@ have make || need_pkgs+=(make)
 # The blockdiag engine's worker imports these from Debian's python3 (python3-nwdiag also
 # ships packetdiag and rackdiag; reportlab, blockdiag's PDF backend, comes with them).
 for pkg in python3-blockdiag python3-seqdiag python3-actdiag python3-nwdiag python3-reportlab; do
+  pkg_installed "$pkg" || need_pkgs+=("$pkg")
+done
+# The TikZ engine: TeX Live's LaTeX with PGF/TikZ and the standalone class (and
+# mylatexformat, which preloads them), its fonts, dvisvgm for SVG, pdftocairo for PNG/JPEG,
+# and CJKutf8 with one Chinese font (Japanese kana included) for CJK labels.
+for pkg in texlive-latex-base texlive-pictures texlive-latex-extra texlive-fonts-recommended dvisvgm poppler-utils \
+  latex-cjk-common latex-cjk-chinese-arphic-gbsn00lp; do
   pkg_installed "$pkg" || need_pkgs+=("$pkg")
 done
 

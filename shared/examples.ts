@@ -7,7 +7,7 @@ export interface DiagramExample {
   title: string;
   /**
    * Text the rendered picture must show (tests check every example's picture with it);
-   * empty where the engine draws text as shapes or pixels (ditaa, TikZ, sketches).
+   * empty where the engine draws text as shapes or pixels (ditaa, sketches).
    */
   labels: readonly string[];
   source: string;
@@ -394,14 +394,14 @@ arrow right 200% "SVG" "picture"
   {
     type: 'tikz',
     title: 'Axes and circle',
-    labels: [],
+    labels: ['Origin', 'Circle'],
     source: `\\documentclass{standalone}
 \\usepackage{tikz}
 \\begin{document}
 \\begin{tikzpicture}
-  \\draw[->] (0,0) -- (3,0) node[right] {$x$};
+  \\draw[->] (0,0) node[below left] {Origin} -- (3,0) node[right] {$x$};
   \\draw[->] (0,0) -- (0,2) node[above] {$y$};
-  \\draw[blue] (1.5,1) circle (0.6);
+  \\draw[blue] (1.5,1) circle (0.6) node {Circle};
 \\end{tikzpicture}
 \\end{document}
 `,

@@ -4,7 +4,7 @@
  * Each run's output is checked for the diagram's labels, like the server's answers.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { BenchDiagram } from './diagrams.js';
@@ -131,6 +131,40 @@ export function blockdiagTool(diagram: BenchDiagram): ColdTool {
     },
     cleanup() {
       rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Kroki's TikZ pipeline (tikz2svg) per diagram: its `\\documentclass` line replaced by
+ * `\\documentclass[tikz,dvisvgm]{standalone}`, then `latex` to DVI and `dvisvgm` to SVG,
+ * with Kroki's flags, in a fresh folder each time as tikz2svg's mktemp gives it.
+ */
+export function tikzKrokiTool(diagram: BenchDiagram): ColdTool {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'studio-bench-tikz-'));
+  const document = diagram.source.replace(/\\documentclass.*\}/, '\\documentclass[tikz,dvisvgm]{standalone}');
+  let n = 0;
+  return {
+    name: 'latex + dvisvgm',
+    command: 'latex -no-shell-escape -halt-on-error file.tex && dvisvgm --stdout --font-format=woff --no-specials=ps file.dvi',
+    diagram,
+    async runOnce() {
+      const dir = path.join(root, String(n++));
+      mkdirSync(dir);
+      const started = performance.now();
+      writeFileSync(path.join(dir, 'file.tex'), document);
+      await runTimed(['latex', '-no-shell-escape', '-halt-on-error', `-output-directory=${dir}`, path.join(dir, 'file.tex')], null, 30_000);
+      const r = await runTimed(['dvisvgm', '--stdout', '--font-format=woff', '--no-specials=ps', path.join(dir, 'file.dvi')], null, 30_000);
+      const ms = performance.now() - started;
+      rmSync(dir, { recursive: true, force: true });
+      // dvisvgm splits words where a kern falls (`Ser<tspan x=…>v</tspan>er`): the labels are checked in the text alone.
+      const svg = r.stdout.toString('utf8');
+      const missing = diagram.expect.filter((l) => !svg.replace(/<[^>]*>/g, '').includes(l));
+      if (!svg.includes('<svg') || missing.length) throw new Error(`latex + dvisvgm: output lacks ${missing.join(', ') || '<svg'}`);
+      return ms;
+    },
+    cleanup() {
+      rmSync(root, { recursive: true, force: true });
     },
   };
 }

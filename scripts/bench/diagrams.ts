@@ -171,6 +171,24 @@ export const DITAA_SMALL: BenchDiagram = {
   expect: [],
 };
 
+/** A small picture of the kind Kroki's docs show: two nodes, an edge, axes, a label in math. */
+export const TIKZ_SMALL: BenchDiagram = {
+  type: 'tikz',
+  label: 'two nodes, an arrow, axes',
+  source: `\\documentclass{standalone}
+\\usepackage{tikz}
+\\begin{document}
+\\begin{tikzpicture}[node distance=2cm]
+  \\node[draw, rounded corners] (a) {Client};
+  \\node[draw, rounded corners, right of=a] (b) {Server};
+  \\draw[->, thick] (a) -- node[above] {$f(x)$} (b);
+  \\draw[->] (0,-1) -- (3,-1) node[right] {$x$};
+\\end{tikzpicture}
+\\end{document}
+`,
+  expect: ['Client', 'Server'],
+};
+
 export const ALL_SMALL: readonly BenchDiagram[] = [
   GRAPHVIZ_SMALL,
   PLANTUML_SMALL,

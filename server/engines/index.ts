@@ -20,6 +20,7 @@ import { ditaa } from './plantuml/ditaa.js';
 import { plantuml } from './plantuml/plantuml.js';
 import type { AnyEngineSpec } from './spec.js';
 import { svgbob } from './svgbob/index.js';
+import { tikz } from './tikz/index.js';
 import { vega, vegalite } from './vega/vega.js';
 import { wavedrom } from './wavedrom/index.js';
 
@@ -41,6 +42,7 @@ export const ENGINES: readonly AnyEngineSpec[] = [
   excalidraw,
   d2,
   svgbob,
+  tikz,
   mermaid,
   diagramsnet,
 ];

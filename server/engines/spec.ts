@@ -11,6 +11,7 @@ import type { StudioConfig } from '../config.js';
 import type { SvgConverter } from '../convert/svg-converter.js';
 import type { BrowserPool, PageKind } from '../runtimes/browser-pool.js';
 import type { CommandWorkerOptions } from '../runtimes/command-runner.js';
+import type { CommandRunsOptions } from '../runtimes/command-runs.js';
 import type { JvmHostOptions } from '../runtimes/jvm-host.js';
 import type { WorkerHostOptions } from '../runtimes/worker-host.js';
 
@@ -119,6 +120,16 @@ export interface CommandRuntime {
   concurrency: number;
 }
 /**
+ * A program started once per render (a typesetter ends with its document, so no worker
+ * can serve the next one), with what every run shares prepared when the runtime starts.
+ */
+export interface ProgramRuntime {
+  kind: 'program';
+  settings?: SettingsSchema;
+  runs(env: EngineEnv): Omit<CommandRunsOptions, 'logger'>;
+  concurrency(env: EngineEnv): number;
+}
+/**
  * On the server's own thread, no process: only for work that is tiny and bounded by
  * itself (a translation to another engine's input, a test engine). Anything a diagram can
  * make slow belongs in a worker, where the time limit can stop it.
@@ -127,7 +138,7 @@ export interface InlineRuntime {
   kind: 'inline';
   settings?: SettingsSchema;
 }
-export type RuntimeSpec = WorkerRuntime | BrowserRuntime | JvmRuntime | CommandRuntime | InlineRuntime;
+export type RuntimeSpec = WorkerRuntime | BrowserRuntime | JvmRuntime | CommandRuntime | ProgramRuntime | InlineRuntime;
 
 // ---- rendering --------------------------------------------------------------------
 
@@ -170,7 +181,9 @@ export type HostFor<R extends RuntimeSpec> = R extends WorkerRuntime
       ? import('../runtimes/jvm-host.js').JvmHost
       : R extends CommandRuntime
         ? import('../runtimes/command-runner.js').CommandWorker
-        : null;
+        : R extends ProgramRuntime
+          ? import('../runtimes/command-runs.js').CommandRuns
+          : null;
 
 /** An engine's answer: bytes in the asked format, or SVG for the core to convert, with converter options. */
 export type RenderOutput = Buffer | { svg: string; scale?: number };
@@ -213,7 +226,12 @@ export function defineEngine<R extends RuntimeSpec>(spec: EngineSpec<R>): Engine
 }
 
 export type AnyEngineSpec =
-  EngineSpec<WorkerRuntime> | EngineSpec<BrowserRuntime> | EngineSpec<JvmRuntime> | EngineSpec<CommandRuntime> | EngineSpec<InlineRuntime>;
+  | EngineSpec<WorkerRuntime>
+  | EngineSpec<BrowserRuntime>
+  | EngineSpec<JvmRuntime>
+  | EngineSpec<CommandRuntime>
+  | EngineSpec<ProgramRuntime>
+  | EngineSpec<InlineRuntime>;
 
 /** The runtime kind shown in /api/engines and /health. */
 export function runtimeKind(spec: AnyEngineSpec): RuntimeKind {
@@ -226,6 +244,7 @@ export function runtimeKind(spec: AnyEngineSpec): RuntimeKind {
     case 'jvm':
       return 'jvm';
     case 'command':
+    case 'program':
       return 'command';
   }
 }

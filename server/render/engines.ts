@@ -9,6 +9,7 @@ import { BadRequestError, StudioError } from '../errors.js';
 import { runtimeKind, type AnyEngineSpec, type RenderOutput } from '../engines/spec.js';
 import { JvmHost } from '../runtimes/jvm-host.js';
 import { CommandWorker } from '../runtimes/command-runner.js';
+import { CommandRuns } from '../runtimes/command-runs.js';
 import type { ManagedRuntime } from '../runtimes/manager.js';
 import { processTreeBytes } from '../runtimes/process-memory.js';
 import { resolveEntry, WorkerHost } from '../runtimes/worker-host.js';
@@ -129,6 +130,19 @@ function hostFor(spec: AnyEngineSpec, ctx: RenderContext): { host: unknown; runt
       }
       return { host: entry.host, runtime: entry.runtime, concurrency: r.concurrency };
     }
+    case 'program': {
+      const host = new CommandRuns({ ...r.runs(ctx), logger });
+      const runtime: ManagedRuntime = {
+        id: `program:${spec.id}`,
+        state: () => host.state(),
+        start: () => host.start(),
+        stop: () => host.stop(),
+        memoryBytes: () => host.memoryBytes(),
+        activeUses: () => host.activeUses(),
+        lastUsedAt: () => host.lastUsedAt(),
+      };
+      return { host, runtime, concurrency: r.concurrency(ctx) };
+    }
   }
 }
 
@@ -148,13 +162,14 @@ function availability(spec: AnyEngineSpec, host: unknown, ctx: RenderContext): {
     case 'jvm':
       return (host as JvmHost).available();
     case 'command':
+    case 'program':
     case 'inline':
       return { ok: true };
   }
 }
 
 function infoOf(host: unknown): Readonly<Record<string, string>> | null {
-  if (host instanceof WorkerHost || host instanceof JvmHost) return host.info();
+  if (host instanceof WorkerHost || host instanceof JvmHost || host instanceof CommandRuns) return host.info();
   if (host instanceof CommandWorker) {
     const info = host.info();
     return info ? Object.fromEntries(Object.entries(info).map(([k, v]) => [k, String(v)])) : null;

@@ -71,6 +71,8 @@ export interface CommandSpec extends ProcessOptions {
   /** Cap on stdout and on stderr, each; past it the run is stopped and rejected. */
   maxOutputBytes: number;
   signal?: AbortSignal;
+  /** Told the program's PID (its process group id too) once it runs. */
+  onSpawn?(pid: number): void;
   /** Between SIGTERM and SIGKILL when a run is stopped. Default 200 ms; 0 kills at once. */
   killGraceMs?: number;
 }
@@ -338,7 +340,10 @@ export function runCommand(spec: CommandSpec): Promise<CommandResult> {
     const timer = setTimeout(() => stop(new RenderTimeoutError(id, timeoutMs)), timeoutMs);
     signal?.addEventListener('abort', onAbort, { once: true });
 
-    if (child.pid !== undefined) trackGroup(child.pid);
+    if (child.pid !== undefined) {
+      trackGroup(child.pid);
+      spec.onSpawn?.(child.pid);
+    }
     child.stdout!.on('data', (chunk: Buffer) => {
       if (!stdout.add(chunk)) stop(new OutputLimitError(id, 'stdout', maxOutputBytes));
     });

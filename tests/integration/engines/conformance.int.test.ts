@@ -14,12 +14,13 @@ import { findType } from '../../../shared/diagram-types.js';
 import { EXAMPLES } from '../../../shared/examples.js';
 import { ENGINES } from '../../../server/engines/index.js';
 import type { AnyEngineSpec, OptionSpec } from '../../../server/engines/spec.js';
-import { BadRequestError, DiagramSyntaxError, RenderTimeoutError } from '../../../server/errors.js';
+import { BadRequestError, DiagramSyntaxError, EngineCrashedError, RenderTimeoutError } from '../../../server/errors.js';
 import { RenderCache } from '../../../server/render/cache.js';
 import { RenderCore } from '../../../server/render/core.js';
 import type { LiveEngine } from '../../../server/render/engines.js';
 import type { BrowserPool } from '../../../server/runtimes/browser-pool.js';
 import type { CommandWorker } from '../../../server/runtimes/command-runner.js';
+import type { CommandRuns } from '../../../server/runtimes/command-runs.js';
 import type { JvmHost } from '../../../server/runtimes/jvm-host.js';
 import type { WorkerHost } from '../../../server/runtimes/worker-host.js';
 import { UpstreamProvider } from '../../../server/upstream/provider.js';
@@ -67,8 +68,8 @@ function badOption(spec: AnyEngineSpec): { name: string; value: string } | null 
   return null;
 }
 
-/** End the engine's process as a crash would. */
-async function crash(engine: LiveEngine): Promise<void> {
+/** End the engine's process as a crash would; a program run per render is killed while it renders. */
+async function crash(engine: LiveEngine, example: { type: string; source: string }): Promise<void> {
   switch (engine.spec.runtime.kind) {
     case 'worker':
       await (engine.host as WorkerHost).simulateCrash();
@@ -82,6 +83,21 @@ async function crash(engine: LiveEngine): Promise<void> {
     case 'command':
       process.kill((engine.host as CommandWorker).pid()!, 'SIGKILL');
       return;
+    case 'program': {
+      const runs = engine.host as CommandRuns;
+      const rendering = engine.render(renderInput(example.type, example.source)).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      const until = performance.now() + 10_000;
+      while (runs.pid() === undefined && performance.now() < until) await new Promise((r) => setTimeout(r, 2));
+      process.kill(runs.pid()!, 'SIGKILL');
+      const err = await rendering;
+      // Killed mid-render, it fails with a clear 5xx; the runtime itself stays up.
+      expect(err).toBeInstanceOf(EngineCrashedError);
+      expect((err as EngineCrashedError).status).toBeGreaterThanOrEqual(500);
+      return;
+    }
     default:
       throw new Error(`no way to crash a ${engine.spec.runtime.kind} runtime`);
   }
@@ -196,7 +212,7 @@ describe.each(ENGINES.map((spec) => [spec.id, spec] as const))('engine %s', (_id
   if (!NO_PROCESS.has(spec.runtime.kind))
     it('recovers after its process crashes', async () => {
       await engine.render(renderInput(examples[0]!.type, examples[0]!.source));
-      await crash(engine);
+      await crash(engine, examples[0]!);
       await new Promise((r) => setTimeout(r, 200));
       // The first render after a crash may see the crash itself; the runtime is back for the next one.
       await engine.render(renderInput(examples[0]!.type, examples[0]!.source)).catch(() => undefined);
