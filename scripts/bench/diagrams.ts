@@ -228,5 +228,4 @@ export const GALLERY_TYPES = [
   'bpmn',
   'excalidraw',
   'diagramsnet',
-  'tikz',
 ] as const;

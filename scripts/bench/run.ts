@@ -10,7 +10,7 @@
  *   C. every local type rendered once, then the memory once the runtime manager's idle stop
  *      has stopped every engine (STUDIO_IDLE_STOP_S=3).
  * Then, with no server running, the per-diagram tools a user would otherwise call (dot,
- * a cold PlantUML JVM, mmdc, blockdiag's command) on the same diagrams. Every answer is checked to be a real
+ * a cold PlantUML JVM, mmdc, blockdiag's command, Kroki's latex + dvisvgm) on the same diagrams. Every answer is checked to be a real
  * picture of the diagram, so errors never pass as fast renders.
  *
  * Flags: --quick (fewer runs, for trying the script), --no-write (print only),
@@ -22,7 +22,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EngineTypeInfo, EnginesResponse } from '../../shared/api.js';
-import { blockdiagTool, dotTool, mmdcTool, plantumlJarTool, type ColdTool } from './cold-tools.js';
+import { blockdiagTool, dotTool, mmdcTool, plantumlJarTool, tikzKrokiTool, type ColdTool } from './cold-tools.js';
 import { graphvizAlone, mermaidAlone } from './engine-alone.js';
 import {
   BYTEFIELD_SMALL,
@@ -33,6 +33,7 @@ import {
   MERMAID_SMALL,
   NOMNOML_SMALL,
   PLANTUML_SMALL,
+  TIKZ_SMALL,
   VEGALITE_SMALL,
   VEGA_SMALL,
   WAVEDROM_SMALL,
@@ -97,6 +98,7 @@ const PLAN: readonly Plan[] = [
   { diagram: BYTEFIELD_SMALL, formats: ['svg'], baseline: '4.5 ms' },
   { diagram: DITAA_SMALL, formats: ['png'] },
   ...GALLERY_TYPES.map((type) => ({ diagram: galleryDiagram(type), formats: ['svg'] })),
+  { diagram: TIKZ_SMALL, formats: ['svg'] },
 ];
 
 /** Not every machine has every engine's system part (TeX, Go's goat build…): those rows say so instead of failing. */
@@ -477,6 +479,7 @@ async function phaseColdTools(): Promise<ColdRow[]> {
     { tool: plantumlJarTool(PLANTUML_SMALL, PLANTUML_JAR), runs: COLD_RUNS },
     { tool: mmdcTool(MERMAID_SMALL, MMDC, CHROMIUM), runs: COLD_RUNS },
     { tool: blockdiagTool(galleryDiagram('blockdiag')), runs: COLD_RUNS },
+    { tool: tikzKrokiTool(TIKZ_SMALL), runs: COLD_RUNS },
   ];
   const rows: ColdRow[] = [];
   for (const { tool, runs } of tools) {
