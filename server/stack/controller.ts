@@ -49,7 +49,8 @@ export interface StackControllerOptions {
 export interface StackControllerEvents {
   progress: [PullProgress];
   status: [StackStatus];
-  error: [{ message: string }];
+  /** A failure worth telling a watching client (EventEmitter's own 'error' would throw without a listener). */
+  failure: [{ message: string }];
 }
 
 /** The stack's Kroki and where it answers. */
@@ -113,15 +114,16 @@ export class StackController extends EventEmitter<StackControllerEvents> {
     this.busy = { op: 'up', done, abort };
     this.emitStatus();
     try {
-      return await done;
+      await done;
     } finally {
       this.busy = null;
       this.phase.clear();
       this.emitStatus();
     }
+    return this.status();
   }
 
-  private async runUp(req: StackUpRequest, signal: AbortSignal): Promise<StackStatus> {
+  private async runUp(req: StackUpRequest, signal: AbortSignal): Promise<void> {
     let plan: StackPlan;
     try {
       // The reader (and yaml) load on the first up, not with the server.
@@ -173,9 +175,8 @@ export class StackController extends EventEmitter<StackControllerEvents> {
         ? `the stack is up, but its Kroki at ${this.attached.url} does not answer from here`
         : `the stack is up, but its ${plan.kroki.service} service publishes no port for ${plan.kroki.port}: the upstream is not switched`;
       this.lastError = message;
-      this.emit('error', { message });
+      this.emit('failure', { message });
     } else this.lastError = null;
-    return this.status();
   }
 
   private async connect(): Promise<Docker> {
@@ -427,7 +428,7 @@ export class StackController extends EventEmitter<StackControllerEvents> {
   private failed(err: unknown): Error {
     const e = err instanceof DockerUnavailableError ? new StudioError(503, err.message, { expose: true, cause: err }) : (err as Error);
     this.lastError = e.message;
-    this.emit('error', { message: e.message });
+    this.emit('failure', { message: e.message });
     return e;
   }
 
@@ -494,7 +495,7 @@ export class StackController extends EventEmitter<StackControllerEvents> {
       const message = `the stack's ${attached.kroki?.service ?? 'kroki'} service is ${gateway?.state ?? 'gone'}: the previous upstream is back`;
       this.lastError = message;
       this.opts.logger?.warn(message);
-      this.emit('error', { message });
+      this.emit('failure', { message });
       this.emitStatus();
     }
   }

@@ -21,7 +21,8 @@ export function progressView(out: NodeJS.WriteStream): ProgressView {
   const serviceLine = (s: StackStatus, write: (line: string) => void) => {
     for (const svc of s.services) {
       const was = services.get(svc.name);
-      if (was === svc.state) continue;
+      // A service not created yet is not news.
+      if (was === svc.state || (was === undefined && svc.state === 'removed')) continue;
       services.set(svc.name, svc.state);
       write(`${svc.name}: ${svc.state}`);
     }

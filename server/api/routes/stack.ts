@@ -101,11 +101,11 @@ export default async function stackRoutes(app: FastifyInstance, { stack, control
     const onError = (e: unknown) => send(reply, 'error', e);
     stack.on('progress', onProgress);
     stack.on('status', onStatus);
-    stack.on('error', onError);
+    stack.on('failure', onError);
     abort.signal.addEventListener('abort', () => {
       stack.off('progress', onProgress);
       stack.off('status', onStatus);
-      stack.off('error', onError);
+      stack.off('failure', onError);
       reply.raw.end();
     });
     // The state as it is now, so a client needs no separate GET to start drawing.
