@@ -19,6 +19,8 @@ import { StackController } from '../../server/stack/controller.js';
 import { startServer, type StartedServer } from '../../server/start.js';
 import { UpstreamProvider } from '../../server/upstream/provider.js';
 import type { PullProgress, StackStatus } from '../../shared/stack.js';
+import type { Browser } from 'playwright-core';
+import { launchChromium, newStudioPage, pageErrors, screenshot, startStudio as startPanelStudio, type Studio } from '../e2e/support/studio.js';
 import { assertSvg, docker, skipReason, sleep } from './support.js';
 import {
   freePort,
@@ -313,6 +315,44 @@ describe.skipIf(reason !== null)('local Kroki stack (dockerode, real registry)',
       expect(again.status).toBe(200);
       expect(((await api('GET', '/api/stack')).json() as StackStatus).state).toBe('down');
     }, 120_000);
+  });
+
+  describe('the Stack panel in a browser', () => {
+    const project = `${PROJECT}ui`;
+    let studio: Studio | undefined;
+    let browser: Browser | undefined;
+    afterAll(async () => {
+      await browser?.close();
+      await studio?.stop();
+      await purge(project);
+    }, 60_000);
+
+    it('start shows pull progress and healthy services with the types the stack adds; stop removes it', async () => {
+      // Gone again locally, so the panel's start pulls them from the registry.
+      await removeImage(images.companion);
+      await removeImage(images.kroki);
+      studio = await startPanelStudio({ STUDIO_STACK_FILE: file, STUDIO_STACK_PROJECT: project, STUDIO_POLICY_NOMNOML: 'upstream', STUDIO_PRELOAD: 'none' });
+      browser = await launchChromium();
+      const { page } = await newStudioPage(browser, studio.url);
+      await page.getByTestId('action-stack').click();
+      const panel = page.getByTestId('stack-panel');
+      await expect.poll(() => panel.getByTestId('stack-state').getAttribute('data-state'), { timeout: 30_000 }).toBe('down');
+      await panel.getByTestId('stack-start').click();
+      // Progress bars while the companion's layer downloads.
+      await panel.getByTestId('stack-pull').first().waitFor({ timeout: 60_000 });
+      await expect.poll(() => panel.getByTestId('stack-state').getAttribute('data-state'), { timeout: 180_000, interval: 500 }).toBe('up');
+      for (const service of ['kroki', 'companion']) expect(await panel.getByTestId(`stack-service-${service}`).getAttribute('data-state')).toBe('healthy');
+      const bars = await panel.locator('[data-testid="stack-pull"] progress').evaluateAll((els) => els.map((e) => (e as HTMLProgressElement).value));
+      expect(bars.length).toBeGreaterThan(0);
+      expect(bars.every((v) => v === 100)).toBe(true);
+      expect(await panel.getByTestId('stack-types').textContent()).toContain('nomnoml');
+      await expect.poll(async () => (await panel.getByTestId('stack-logs').textContent()) ?? '', { timeout: 15_000 }).toMatch(/kroki +\| /);
+      await screenshot(page, 'stack-panel-up');
+      await panel.getByTestId('stack-stop').click();
+      await expect.poll(() => panel.getByTestId('stack-state').getAttribute('data-state'), { timeout: 60_000 }).toBe('down');
+      expect(await leftovers(project)).toEqual({ containers: [], networks: [] });
+      expect(pageErrors(page)).toEqual([]);
+    }, 400_000);
   });
 
   describe('errors give their message and leave nothing behind', () => {
