@@ -782,10 +782,11 @@ function portHint(plan: StackPlan, service: ServiceSpec): string {
 }
 
 /** Whether the stack's Kroki answers from here (published ports can be slower to open than the container's own check). */
-async function answers(url: string): Promise<boolean> {
-  for (let i = 0; i < 20; i++) {
+async function answers(url: string, withinMs = 10_000): Promise<boolean> {
+  const deadline = Date.now() + withinMs;
+  while (Date.now() < deadline) {
     try {
-      const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(3000) });
+      const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(Math.max(100, Math.min(3000, deadline - Date.now()))) });
       await res.arrayBuffer();
       if (res.status < 500 || res.status === 503) return true;
     } catch {
