@@ -237,7 +237,9 @@ export class StackController extends EventEmitter<StackControllerEvents> {
             failure ??= event.errorDetail?.message ?? event.error ?? 'unknown error';
             return;
           }
-          const progress: PullProgress = { service: service.name, image, layer: event.id ?? image, status: event.status ?? '' };
+          // "Pulling from <repo>" carries the tag as its id: a message about the image, not a layer.
+          const layer = event.id && !event.status?.startsWith('Pulling from') ? event.id : image;
+          const progress: PullProgress = { service: service.name, image, layer, status: event.status ?? '' };
           if (event.progressDetail?.current !== undefined) progress.current = event.progressDetail.current;
           if (event.progressDetail?.total !== undefined && event.progressDetail.total > 0) progress.total = event.progressDetail.total;
           this.emit('progress', progress);

@@ -11,9 +11,11 @@ export interface LayerProgress {
   status: string;
   current: number;
   total: number | null;
+  /** Pulled, or already there (Docker gives no byte counts then). */
+  done: boolean;
 }
 
-const DONE = new Set(['Pull complete', 'Already exists', 'Download complete']);
+const DONE = new Set(['Pull complete', 'Already exists']);
 
 /** The local Kroki stack: its status, the pull progress of a start, its last log lines. */
 export const useStackStore = defineStore('stack', () => {
@@ -34,8 +36,9 @@ export const useStackStore = defineStore('stack', () => {
     if (p.layer === p.image) return;
     const was = layers.value[key];
     const total = p.total ?? was?.total ?? null;
-    const current = DONE.has(p.status) && total ? total : (p.current ?? was?.current ?? 0);
-    layers.value = { ...layers.value, [key]: { key, service: p.service, layer: p.layer, status: p.status, current, total } };
+    const done = DONE.has(p.status) || (was?.done ?? false);
+    const current = done && total ? total : (p.current ?? was?.current ?? 0);
+    layers.value = { ...layers.value, [key]: { key, service: p.service, layer: p.layer, status: p.status, current, total, done } };
   }
 
   function onStatus(s: StackStatus): void {
