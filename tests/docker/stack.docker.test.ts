@@ -9,7 +9,7 @@
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -138,7 +138,7 @@ describe.skipIf(reason !== null)('local Kroki stack (dockerode, real registry)',
   afterAll(async () => {
     await server?.close();
     await purge(PROJECT);
-    for (const p of ['port', 'health', 'missing', 'exit']) await purge(`${PROJECT}${p}`);
+    for (const p of ['port', 'health', 'missing', 'exit', 'gone']) await purge(`${PROJECT}${p}`);
     if (images) for (const i of [images.kroki, images.companion]) await removeImage(i);
     await registry?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -427,6 +427,52 @@ describe.skipIf(reason !== null)('local Kroki stack (dockerode, real registry)',
       expect(err.message).toMatch(/service kroki exited with code \d+ while starting; its last log lines:\n.*STUDIO_PORT/s);
       expect(await leftovers(`${PROJECT}exit`)).toEqual({ containers: [], networks: [] });
     }, 180_000);
+
+    it('Docker going away mid-way: says so, and stack down cleans up once it is back', async () => {
+      // Docker reached through a loopback proxy to its socket, cut while the companion starts.
+      const socketPath = process.env.DOCKER_SOCKET ?? '/var/run/docker.sock';
+      const open = new Set<Socket>();
+      let cut = false;
+      const proxy = createServer((client) => {
+        if (cut) return client.destroy();
+        const engine = connect(socketPath);
+        for (const s of [client, engine]) {
+          open.add(s);
+          s.on('close', () => open.delete(s));
+          s.on('error', () => (s === client ? engine : client).destroy());
+        }
+        client.pipe(engine).pipe(client);
+      });
+      await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+      const project = `${PROJECT}gone`;
+      const f = path.join(dir, `${project}.yml`);
+      writeFileSync(f, stackYaml(images, { companionHealth: '["CMD", "/bin/busybox", "sh", "-c", "sleep 1; exit 1"]' }));
+      const c = controller({ DOCKER_HOST: `tcp://127.0.0.1:${(proxy.address() as AddressInfo).port}` });
+      c.on('status', (s) => {
+        if (!cut && s.services.some((svc) => svc.name === 'companion' && svc.container)) {
+          cut = true;
+          open.forEach((sock) => sock.destroy());
+        }
+      });
+      try {
+        const err = await c.up({ file: f, project }).then(
+          () => null,
+          (e: Error & { status?: number }) => e,
+        );
+        expect(err?.status).toBe(503);
+        expect(err?.message).toMatch(
+          /^Docker went away during stack up: Docker at tcp:\/\/127\.0\.0\.1:\d+ is unreachable .*run stack down once Docker is back/,
+        );
+        expect((await leftovers(project)).containers.length).toBeGreaterThan(0);
+        cut = false;
+        await c.down({ project });
+        expect(await leftovers(project)).toEqual({ containers: [], networks: [] });
+      } finally {
+        await c.close();
+        proxy.close();
+        await purge(project);
+      }
+    }, 120_000);
 
     it('a stack file with an unknown key: 400 over HTTP with the key and its line', async () => {
       server ??= await startStudio();
