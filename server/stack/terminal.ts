@@ -64,7 +64,7 @@ export function progressView(out: NodeJS.WriteStream): ProgressView {
       const total = p.total ?? bar?.getTotal() ?? 1;
       const done = p.status === 'Pull complete' || p.status === 'Already exists' || p.status === 'Download complete';
       const value = done ? total : (p.current ?? 0);
-      const payload = { service: p.service, layer: p.layer, step: p.status, size: p.total ? mb(p.total) : '' };
+      const payload = { service: p.service, layer: p.layer, step: p.status, size: total > 1 ? mb(total) : '' };
       if (!bar) {
         bar = bars.create(total, value, payload);
         layers.set(key, bar);
