@@ -449,7 +449,8 @@ export class StackController extends EventEmitter<StackControllerEvents> {
       return false;
     }
     const containers = await docker.listContainers({ all: true, filters: { label: [`${LABEL.project}=${project}`] } }).catch(() => []);
-    if (!containers.some((c) => c.State === 'running')) return false;
+    // The server may have closed meanwhile (a re-attach runs in the background after start).
+    if (this.closed || !containers.some((c) => c.State === 'running')) return false;
     if (!this.attached || this.attached.project !== project) {
       this.detach();
       const gateway = containers.find((c) => c.Labels[LABEL.role] === 'kroki') ?? containers.find((c) => c.Labels[LABEL.service] === 'kroki');
