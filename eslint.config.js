@@ -70,7 +70,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['server/engines/**/*.ts', 'server/render/**/*.ts', 'server/upstream/**/*.ts'],
+    files: ['server/engines/**/*.ts', 'server/render/**/*.ts', 'server/upstream/**/*.ts', 'server/stack/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [APART, NO_HTTP_LAYER, NO_FASTIFY] }],
     },

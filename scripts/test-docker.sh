@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
 # Builds the Kroki Studio image and tests it against real containers.
 #
-#   scripts/test-docker.sh [all|build|smoke|integration|compose]
+#   scripts/test-docker.sh [all|build|smoke|integration|compose|stack]
 #     build        ensure docker + base image, build the image (no tests)
 #     smoke        build, then non-root / health / home page / API validation checks
 #     integration  build, then every image test (E2E renders, degraded, restart, SIGTERM)
 #     compose      build, then the compose stack test
-#     all          build, then image and compose tests (the default; `make docker-test`)
+#     stack        build, then the local Kroki stack tests (dockerode; a registry on 127.0.0.1)
+#     all          build, then image, compose and stack tests (the default; `make docker-test`)
 #
 # Prepares what it needs and undoes what it did: installs docker.io / docker-compose from
 # apt when missing, starts dockerd when no daemon answers (and stops only that one), builds
 # a stand-in base image when the base cannot be pulled, stages the host's extra CA
 # certificates for the build, and removes every test container even when a step fails.
+# The stack tests start Debian's docker-registry on 127.0.0.1 themselves (installed here
+# with busybox-static, whose busybox becomes their companion image) and stop it; the
+# registry's storage is kept in $LOG_DIR/registry so unchanged layers are not pushed again.
 #
 # Environment:
 #   DOCKER_TEST_IMAGE   tag to build and test (default kroki-studio:test)
@@ -35,8 +39,8 @@ PASSED=0 FAILED=0 SKIPPED=0
 STARTED_DOCKERD_PID=""
 STAGED_CERTS=()
 
-case "$MODE" in all | build | smoke | integration | compose) ;; *)
-  echo "usage: $0 [all|build|smoke|integration|compose]" >&2
+case "$MODE" in all | build | smoke | integration | compose | stack) ;; *)
+  echo "usage: $0 [all|build|smoke|integration|compose|stack]" >&2
   exit 2
   ;;
 esac
@@ -61,6 +65,8 @@ cleanup() {
     [[ -n "$ids" ]] && docker rm -f $ids >/dev/null 2>&1
     docker network ls -q --filter label=kroki-studio.docker-test 2>/dev/null | xargs -r docker network rm >/dev/null 2>&1
     docker network ls --format '{{.Name}}' 2>/dev/null | grep '^kstest' | xargs -r docker network rm >/dev/null 2>&1
+    # The stack tests' stand-in images, tagged for their loopback registry.
+    docker images --format '{{.Repository}}:{{.Tag}}' 2>/dev/null | grep '/kstest/' | xargs -r docker rmi >/dev/null 2>&1
   fi
   for f in "${STAGED_CERTS[@]}"; do rm -f "$f"; done
   if [[ -n "$STARTED_DOCKERD_PID" ]]; then
@@ -138,6 +144,17 @@ ensure_compose() {
   command -v docker-compose >/dev/null && export DOCKER_COMPOSE="docker-compose"
 }
 
+# The stack tests' registry and companion image: Debian's docker-registry and busybox-static.
+ensure_stack_tools() {
+  local need=()
+  [[ -x /usr/bin/docker-registry ]] || need+=(docker-registry)
+  dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'install ok installed' || need+=(busybox-static)
+  [[ ${#need[@]} -eq 0 ]] && return 0
+  log "stack tests need ${need[*]}: installing from apt"
+  # The registry package ships a service; the tests run their own instance instead.
+  { as_root apt-get update -qq && DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${need[@]}"; } >"$WORK/apt-stack.log" 2>&1 || tail -n 5 "$WORK/apt-stack.log"
+}
+
 stage_certs() {
   shopt -s nullglob
   local existing=(certs/*.crt certs/*.pem) f
@@ -176,11 +193,15 @@ run_vitest() {
     smoke) files=(tests/docker/image.docker.test.ts); filter=(-t 'non-root|healthy on /health|home page|validation') ;;
     integration) files=(tests/docker/image.docker.test.ts) ;;
     compose) files=(tests/docker/compose.docker.test.ts) ;;
-    all) files=(tests/docker/image.docker.test.ts tests/docker/compose.docker.test.ts) ;;
+    stack) files=(tests/docker/stack.docker.test.ts) ;;
+    all) files=(tests/docker/image.docker.test.ts tests/docker/compose.docker.test.ts tests/docker/stack.docker.test.ts) ;;
   esac
   [[ -x node_modules/.bin/vitest ]] || npm ci --no-audit --no-fund >"$WORK/npm-ci.log" 2>&1
   log "running ${files[*]} against $IMAGE"
-  DOCKER_TEST_IMAGE="$IMAGE" timeout --kill-after=30 "${DOCKER_TEST_TIMEOUT:-1200}" \
+  # Registry storage kept between runs, dropped when it grows past a few image builds.
+  local registry_dir="$LOG_DIR/registry"
+  if [[ -d "$registry_dir" ]] && [[ $(du -sm "$registry_dir" 2>/dev/null | cut -f1) -gt 8000 ]]; then rm -rf "$registry_dir"; fi
+  DOCKER_TEST_IMAGE="$IMAGE" STACK_REGISTRY_DIR="$registry_dir" timeout --kill-after=30 "${DOCKER_TEST_TIMEOUT:-1200}" \
     node_modules/.bin/vitest run --project docker "${files[@]}" "${filter[@]}" \
     --reporter=default --reporter=json --outputFile.json="$report"
   local vrc=$?
@@ -230,5 +251,10 @@ fi
 if [[ "$MODE" == all || "$MODE" == compose ]]; then
   ensure_compose || true
   [[ -z "${DOCKER_COMPOSE:-}" ]] && echo "[docker-test] no compose command: the compose tests will report skipped"
+fi
+if [[ "$MODE" == all || "$MODE" == stack ]]; then
+  ensure_stack_tools
+  # The stack tests check that docker-compose v1 sees their project.
+  [[ "$MODE" == stack ]] && { ensure_compose || true; }
 fi
 run_vitest

@@ -15,15 +15,18 @@ import errorsPlugin from './api/errors-plugin.js';
 import './api/request-log.js';
 import healthRoutes from './api/routes/health.js';
 import renderRoutes from './api/routes/render.js';
+import stackRoutes from './api/routes/stack.js';
 import studioRoutes from './api/routes/studio.js';
 import type { StudioConfig } from './config.js';
 import { StudioError } from './errors.js';
 import { createServerLogger } from './logging.js';
 import type { AnyEngineSpec } from './engines/spec.js';
 import { createRenderRuntime, type RenderRuntime } from './render/runtime.js';
+import { StackController } from './stack/controller.js';
 
 export interface BuiltApp extends FastifyInstance {
   studio: RenderRuntime;
+  stack: StackController;
 }
 
 const UI_CSP =
@@ -36,6 +39,8 @@ export interface BuildOptions {
   engines?: readonly AnyEngineSpec[];
   /** The render core built (and maybe started) beforehand; the app then owns and stops it. */
   runtime?: RenderRuntime;
+  /** Environment for the stack controller (Docker's variables, the stack file's interpolation); default process.env. */
+  stackEnv?: Record<string, string | undefined>;
 }
 
 export async function buildApp(config: StudioConfig, opts: BuildOptions = {}): Promise<BuiltApp> {
@@ -57,6 +62,14 @@ export async function buildApp(config: StudioConfig, opts: BuildOptions = {}): P
   const runtime = opts.runtime ?? createRenderRuntime(config, app.log as unknown as Logger, opts.engines);
   const { ctx, core, metrics, upstream } = runtime;
   app.decorate('studio', runtime);
+  const stack = new StackController({
+    upstream,
+    upstreamTypes: () => core.knownTypes().filter((t) => core.canonical(t) === t && core.route(t).placement === 'upstream'),
+    logger: app.log as unknown as Logger,
+    env: opts.stackEnv ?? process.env,
+    defaults: { ...(config.stack.file && { file: config.stack.file }), project: config.stack.project, profiles: config.stack.profiles },
+  });
+  app.decorate('stack', stack);
 
   await app.register(cors, {
     origin: '*',
@@ -106,6 +119,7 @@ export async function buildApp(config: StudioConfig, opts: BuildOptions = {}): P
     done();
   });
   app.addHook('onClose', async () => {
+    await stack.close();
     await runtime.close();
     ownLog?.close();
   });
@@ -113,6 +127,7 @@ export async function buildApp(config: StudioConfig, opts: BuildOptions = {}): P
   app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
   await app.register(healthRoutes, { core, upstream });
   await app.register(studioRoutes, { config, core, upstream });
+  await app.register(stackRoutes, { stack, control: config.stack.control });
   await app.register(renderRoutes, { config, core });
 
   if (config.uiDir) {

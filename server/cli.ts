@@ -92,8 +92,46 @@ All other settings are environment variables; see docs/configuration.md.`,
   },
 };
 
-/** One row per command; `stack` slots in here. */
-export const COMMANDS: readonly Command[] = [serve, renderCommand];
+const STACK_USAGE = `Usage: kroki-studio stack [-f FILE] [--profile NAME]... [-p PROJECT] <up|down|status|logs> [options]
+
+Start, watch and stop the local Kroki stack in Docker (Kroki and, by profile, its
+companions: mermaid, bpmn, excalidraw, diagramsnet, or companions for all). A running
+Studio server uses the stack's Kroki as its upstream while it is healthy.
+
+  up       Pull missing images (progress bars), start the services in dependency
+           order and wait until they are healthy; the stack keeps running afterwards.
+           --keep-on-error  leave what was created when the start fails (default: removed)
+  down     Stop and remove the project's containers and networks.
+           -v, --volumes    remove its volumes too
+  status   Each service's state, health and ports.  --json  as JSON
+  logs     [SERVICE] recent log lines.  --tail N (default 100)  -f, --follow  keep following
+
+  -f, --file     A compose file instead of the built-in stack (STUDIO_STACK_FILE). After
+                 "logs", -f means --follow (as in docker compose); use --file there.
+  --profile      Enable a profile (repeatable; STUDIO_STACK_PROFILES).
+  -p, --project  Project name (default kroki-studio; STUDIO_STACK_PROJECT).
+
+Docker is found through DOCKER_HOST or the default socket. See docs/stack.md.`;
+
+const stack: Command = {
+  name: 'stack',
+  summary: 'Start, watch and stop the local Kroki stack in Docker (up, down, status, logs).',
+  usage: STACK_USAGE,
+  async run(argv, { signal }) {
+    const { parseStackArgs, runStackCommand } = await import('./stack/command.js');
+    let parsed;
+    try {
+      parsed = parseStackArgs(argv);
+    } catch (err) {
+      process.stderr.write(`kroki-studio: ${(err as Error).message}\n\n${STACK_USAGE}\n`);
+      return 2;
+    }
+    return runStackCommand(parsed, { stdout: process.stdout, stderr: process.stderr, ...(signal && { signal }) });
+  },
+};
+
+/** One row per command. */
+export const COMMANDS: readonly Command[] = [serve, renderCommand, stack];
 
 export const USAGE = `Usage: kroki-studio <command> [options]
 

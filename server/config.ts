@@ -69,6 +69,17 @@ export interface StudioConfig {
   allowedHosts: string[] | null;
   /** When set, API and render requests must carry it (`Authorization: Bearer <secret>`). */
   secret: string | null;
+  /** The local Kroki stack (server/stack/): what `up` starts when a request names nothing, and whether HTTP may start it. */
+  stack: {
+    /** STUDIO_STACK_FILE, or null for the built-in stack. */
+    file: string | null;
+    /** STUDIO_STACK_PROJECT (default kroki-studio): also the project a starting server re-attaches to. */
+    project: string;
+    /** STUDIO_STACK_PROFILES, comma-separated. */
+    profiles: string[];
+    /** STUDIO_STACK_CONTROL: POST /api/stack/up|down allowed (default: on loopback or with a secret). */
+    control: boolean;
+  };
 }
 
 type Env = Record<string, string | undefined>;
@@ -180,8 +191,20 @@ export function loadConfig(env: Env = process.env, overrides: Partial<StudioConf
     allowedHosts: null,
     secret: env.STUDIO_SECRET?.trim() ? env.STUDIO_SECRET.trim() : null,
     logLevel: oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+    stack: {
+      file: str('STUDIO_STACK_FILE', '') || null,
+      project: str('STUDIO_STACK_PROJECT', 'kroki-studio'),
+      profiles: str('STUDIO_STACK_PROFILES', '')
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean),
+      control: false,
+    },
     ...overrides,
   };
+  if (!/^[a-z0-9][a-z0-9_-]*$/.test(config.stack.project))
+    throw new ConfigError('STUDIO_STACK_PROJECT', `"${config.stack.project}" is not a project name (lower case letters, digits, "-" and "_")`);
+  if (overrides.stack === undefined) config.stack.control = bool('STUDIO_STACK_CONTROL', isLoopback(config.host) || config.secret !== null);
   const hostsRaw = env.STUDIO_ALLOWED_HOSTS?.trim();
   if (overrides.allowedHosts === undefined) {
     if (hostsRaw === '*') config.allowedHosts = null;

@@ -115,5 +115,7 @@ export async function startServer(config: StudioConfig, opts: StartOptions = {})
   else logger.flush();
   listening();
   opts.onListening?.(url);
+  // A stack left running by an earlier Studio (or started by the CLI) becomes the upstream again.
+  void app.stack.attach().catch((err: unknown) => app.log.warn({ err }, 'stack re-attach failed'));
   return { url, port: (app.server.address() as AddressInfo).port, close, app };
 }

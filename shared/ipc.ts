@@ -5,6 +5,7 @@
  * the preload bridge exposes. Every channel name starts with `studio:`.
  */
 import type { EnginesResponse, OutputFormat } from './api.js';
+import type { PullProgress, StackStatus } from './stack.js';
 
 // ---- main process <-> server child --------------------------------------------------
 
@@ -15,23 +16,7 @@ export interface LiveSettings {
   safeMode: 'unsafe' | 'safe' | 'secure';
 }
 
-export type StackServiceState = 'pulling' | 'created' | 'starting' | 'healthy' | 'unhealthy' | 'exited' | 'removed';
-
-export interface StackStatus {
-  project: string;
-  services: Array<{ name: string; image: string; state: StackServiceState; health?: string; ports: string[] }>;
-  /** The stack's Kroki URL once it is healthy (then the server's upstream). */
-  krokiUrl: string | null;
-}
-
-/** One layer's pull progress, as Docker reports it. */
-export interface PullProgress {
-  service: string;
-  layer: string;
-  status: string;
-  current?: number;
-  total?: number;
-}
+export type { PullProgress, StackServiceState, StackServiceStatus, StackState, StackStatus } from './stack.js';
 
 /** Main process → server child. */
 export type ToServer =

@@ -1,6 +1,17 @@
 import axios, { type AxiosInstance, isAxiosError, isCancel } from 'axios';
 import type { EnginesResponse, ErrorBody, HealthResponse, StudioConfigResponse } from '../../shared/api';
-import { DEFAULT_MAX_URI_LENGTH, RenderAborted, RenderError, type RenderRequest, type RenderResult, type ServerInfo, type StudioApi } from './StudioApi';
+import type { StackStatus } from '../../shared/stack';
+import {
+  DEFAULT_MAX_URI_LENGTH,
+  RenderAborted,
+  RenderError,
+  type RenderRequest,
+  type RenderResult,
+  type ServerInfo,
+  type StackApi,
+  type StackEventHandlers,
+  type StudioApi,
+} from './StudioApi';
 
 /** Reads Kroki's JSON error body; falls back to the text the server sent. */
 export function parseErrorBody(status: number, data: unknown): RenderError {
@@ -25,6 +36,7 @@ type ConfigBody = Partial<StudioConfigResponse>;
 /** Talks to the server the page was loaded from (or `baseUrl`). */
 export class HttpStudioApi implements StudioApi {
   private readonly http: AxiosInstance;
+  readonly stack: StackApi;
 
   /** `secret`: the server's STUDIO_SECRET, when it requires one (the desktop server does). */
   constructor(
@@ -36,6 +48,7 @@ export class HttpStudioApi implements StudioApi {
       timeout: 60_000,
       headers: secret ? { Authorization: `Bearer ${secret}` } : {},
     });
+    this.stack = new HttpStackApi(this.http, baseUrl, secret);
   }
 
   async render(request: RenderRequest): Promise<RenderResult> {
@@ -87,6 +100,91 @@ export class HttpStudioApi implements StudioApi {
     const response = await this.http.get<HealthResponse>('health', { validateStatus: () => true });
     return response.data;
   }
+}
+
+/** `/api/stack` over HTTP; its events come as server-sent events read with fetch (EventSource cannot send the secret). */
+class HttpStackApi implements StackApi {
+  constructor(
+    private readonly http: AxiosInstance,
+    private readonly baseUrl: string,
+    private readonly secret: string | null,
+  ) {}
+
+  private async call(method: 'get' | 'post', url: string, body?: unknown): Promise<StackStatus> {
+    try {
+      const response =
+        method === 'get'
+          ? await this.http.get<StackStatus>(url, { headers: { Accept: 'application/json' } })
+          : await this.http.post<StackStatus>(url, JSON.stringify(body ?? {}), {
+              headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+              // Pulls and health gates can take minutes.
+              timeout: 0,
+            });
+      return response.data;
+    } catch (error) {
+      if (isAxiosError(error) && error.response) throw parseErrorBody(error.response.status, error.response.data);
+      throw new RenderError(`Cannot reach the server: ${(error as Error).message}`, 0);
+    }
+  }
+
+  status(): Promise<StackStatus> {
+    return this.call('get', 'api/stack');
+  }
+
+  up(request = {}): Promise<StackStatus> {
+    return this.call('post', 'api/stack/up', request);
+  }
+
+  down(request = {}): Promise<StackStatus> {
+    return this.call('post', 'api/stack/down', request);
+  }
+
+  async logs(options: { service?: string; tail?: number } = {}): Promise<string> {
+    const response = await this.http.get<string>('api/stack/logs', { params: options, responseType: 'text', headers: { Accept: 'text/plain' } });
+    return response.data;
+  }
+
+  events(handlers: StackEventHandlers): () => void {
+    const abort = new AbortController();
+    const url = new URL('api/stack/events', this.baseUrl).href;
+    const headers: Record<string, string> = this.secret ? { Authorization: `Bearer ${this.secret}` } : {};
+    void (async () => {
+      // Reconnects after a dropped stream (a server restart) until stopped.
+      while (!abort.signal.aborted) {
+        try {
+          const response = await fetch(url, { headers, signal: abort.signal });
+          if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
+          const reader = response.body.getReader();
+          const decoder = new TextDecoder();
+          let buffer = '';
+          for (;;) {
+            const { value, done } = await reader.read();
+            if (done) break;
+            buffer += decoder.decode(value, { stream: true });
+            let end: number;
+            while ((end = buffer.indexOf('\n\n')) >= 0) {
+              dispatch(buffer.slice(0, end), handlers);
+              buffer = buffer.slice(end + 2);
+            }
+          }
+        } catch {
+          // dropped or refused: retry below
+        }
+        if (!abort.signal.aborted) await new Promise((r) => setTimeout(r, 2000));
+      }
+    })();
+    return () => abort.abort();
+  }
+}
+
+function dispatch(block: string, handlers: StackEventHandlers): void {
+  const event = /^event: (.*)$/m.exec(block)?.[1];
+  const data = /^data: (.*)$/m.exec(block)?.[1];
+  if (!event || !data) return;
+  const value: unknown = JSON.parse(data);
+  if (event === 'progress') handlers.progress?.(value as Parameters<NonNullable<StackEventHandlers['progress']>>[0]);
+  else if (event === 'status') handlers.status?.(value as StackStatus);
+  else if (event === 'error') handlers.error?.(value as { message: string });
 }
 
 /** The app is built with base './', so the server root is the page's directory. */

@@ -4,6 +4,7 @@
  * same interface. Components and stores never see the transport.
  */
 import type { EnginesResponse, HealthResponse, OutputFormat } from '../../shared/api';
+import type { PullProgress, StackDownRequest, StackStatus, StackUpRequest } from '../../shared/stack';
 
 export interface RenderRequest {
   type: string;
@@ -49,11 +50,31 @@ export class RenderAborted extends Error {
   }
 }
 
+export interface StackEventHandlers {
+  progress?(p: PullProgress): void;
+  status?(s: StackStatus): void;
+  error?(e: { message: string }): void;
+}
+
+/** The local Kroki stack (the server's /api/stack); a transport without it leaves the Stack panel out. */
+export interface StackApi {
+  status(): Promise<StackStatus>;
+  /** Resolves once the stack is healthy; progress arrives through events() meanwhile. */
+  up(request?: StackUpRequest): Promise<StackStatus>;
+  down(request?: StackDownRequest): Promise<StackStatus>;
+  /** The last log lines as text (`service | line`). */
+  logs(options?: { service?: string; tail?: number }): Promise<string>;
+  /** Listens to progress, status and errors until the returned function is called. */
+  events(handlers: StackEventHandlers): () => void;
+}
+
 export interface StudioApi {
   render(request: RenderRequest): Promise<RenderResult>;
   engines(): Promise<EnginesResponse>;
   serverInfo(): Promise<ServerInfo>;
   health(): Promise<HealthResponse>;
+  /** Optional, so a transport can come without it. */
+  stack?: StackApi;
 }
 
 export const DEFAULT_MAX_URI_LENGTH = 4096;
