@@ -5,6 +5,7 @@
  * the preload bridge exposes. Every channel name starts with `studio:`.
  */
 import type { EnginesResponse, OutputFormat, StudioConfigResponse } from './api.js';
+import type { ShortcutAction } from './shortcuts.js';
 
 // ---- main process <-> server child --------------------------------------------------
 
@@ -178,25 +179,8 @@ export type IpcChannel = keyof IpcChannels;
 export type IpcArgs<C extends IpcChannel> = IpcChannels[C]['args'];
 export type IpcResult<C extends IpcChannel> = IpcChannels[C]['result'];
 
-/** Menu items the renderer carries out (the same actions as its keyboard shortcuts). */
-export type MenuAction =
-  | 'new'
-  | 'open'
-  | 'save'
-  | 'saveAs'
-  | 'export'
-  | 'closeTab'
-  | 'reopenTab'
-  | 'zoomIn'
-  | 'zoomOut'
-  | 'zoomFit'
-  | 'zoomActual'
-  | 'nextTab'
-  | 'prevTab'
-  | 'toggleTheme'
-  | 'examples'
-  | 'settings'
-  | 'help';
+/** Menu items the renderer carries out: the same actions as its keyboard shortcuts. */
+export type MenuAction = ShortcutAction;
 
 /** Events main pushes to the renderer. */
 export interface IpcEvents {
