@@ -132,3 +132,18 @@ export function appHeaders(file: string): Record<string, string> {
     'cross-origin-opener-policy': 'same-origin',
   };
 }
+
+/** The renderer loads only the app's own files, blob: and data: pictures: no request leaves the machine from the page. */
+export function rendererMayRequest(url: string): boolean {
+  return /^(app:\/\/studio\/|blob:app:\/\/studio\/|data:|devtools:)/i.test(url);
+}
+
+/** Files named on a command line (a second instance, a file manager's "Open with"), resolved against its folder. */
+export function filesFromArgv(argv: readonly string[], cwd: string, extensions: readonly string[]): string[] {
+  const wanted = new Set(extensions.map((e) => e.toLowerCase()));
+  return argv
+    .slice(1)
+    .filter((a) => !a.startsWith('-'))
+    .map((a) => path.resolve(cwd, a))
+    .filter((f) => [...wanted].some((ext) => f.toLowerCase().endsWith(ext)));
+}
