@@ -133,15 +133,20 @@ export class Desktop {
     }
     const { url, secret } = await this.server();
     const query = new URLSearchParams(args.options ?? {}).toString();
-    let response: Response;
-    try {
-      response = await fetch(`${url}/${encodeURIComponent(args.type)}/${args.format}${query ? `?${query}` : ''}`, {
+    const request = () =>
+      fetch(`${url}/${encodeURIComponent(args.type)}/${args.format}${query ? `?${query}` : ''}`, {
         method: 'POST',
         body: source,
         headers: { authorization: `Bearer ${secret}`, 'content-type': 'text/plain; charset=utf-8', accept: 'application/json' },
       });
+    let response: Response;
+    try {
+      // A kept-alive socket the server closed just then fails the request; a render changes
+      // nothing, so it is sent once more on a fresh socket.
+      response = await request().catch(() => request());
     } catch (err) {
-      throw new BridgeError('unavailable', `The embedded server cannot be reached: ${(err as Error).message}`);
+      const cause = (err as Error & { cause?: Error }).cause;
+      throw new BridgeError('unavailable', `The embedded server cannot be reached: ${(err as Error).message}${cause?.message ? ` (${cause.message})` : ''}`);
     }
     const body = new Uint8Array(await response.arrayBuffer());
     if (!response.ok) {
