@@ -137,6 +137,7 @@ if (want('static')) {
     ['typecheck (ui)', 'vue-tsc', 'src-renderer/tsconfig.json'],
     ['typecheck (ui tests)', 'vue-tsc', 'tests/unit/renderer/tsconfig.json'],
     ['typecheck (e2e)', 'tsc', 'tests/e2e/tsconfig.json'],
+    ['typecheck (desktop, Electron types)', 'tsc', 'src-main/tsconfig.json'],
   ])
     if (existsSync(project)) check(name, 'npx', [tool, '-p', project, '--noEmit']);
   check('lint', 'npx', ['eslint', '.']);
