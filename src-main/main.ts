@@ -21,6 +21,9 @@ import { SettingsStore } from './settings.js';
 import { ServerSupervisor } from './supervisor.js';
 import { MIN_SIZE, restoreWindow, type WindowState } from './window-state.js';
 
+// A separate profile (tests, a portable install): settings, drafts, window state and caches go there.
+if (process.env.KROKI_STUDIO_USER_DATA) app.setPath('userData', path.resolve(process.env.KROKI_STUDIO_USER_DATA));
+
 protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
 
 const ROOT = app.getAppPath();
