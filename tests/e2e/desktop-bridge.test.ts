@@ -230,6 +230,27 @@ describe('desktop renderer over the bridge', () => {
     await waitForPreview(P(), (s) => s.includes('Restart'), 30_000);
   });
 
+  it('offers offline mode in Settings, which refuses a public Kroki as upstream', async () => {
+    await P().keyboard.press('Alt+Comma');
+    const offline = P().locator('[data-testid="settings-offline"]');
+    await offline.waitFor();
+    await offline.check();
+    const message = P().locator('[data-testid="settings-desktop-message"]');
+    await expect.poll(() => message.textContent()).toBe('Saved.');
+    expect(JSON.parse(readFileSync(path.join(userData, 'settings.json'), 'utf8')).settings.offline).toBe(true);
+    const url = P().locator('[data-testid="settings-kroki-url"]');
+    await url.fill('https://kroki.io');
+    await url.press('Tab');
+    await expect.poll(() => message.textContent()).toBe('Offline mode allows only a Kroki on this machine (localhost or 127.0.0.1), not kroki.io.');
+    await url.fill('http://127.0.0.1:8000');
+    await url.press('Tab');
+    await expect.poll(() => message.textContent()).toBe('Saved.');
+    await offline.uncheck();
+    await url.fill('');
+    await url.press('Tab');
+    await P().keyboard.press('Escape');
+  });
+
   it('refuses through the router what the page may not ask: paths it was not given, bad arguments, unknown links', async () => {
     const denied = (await bridgeCall('openFile', { path: '/etc/passwd' })) as { ok: boolean; error: { code: string; message: string } };
     expect(denied).toEqual({
