@@ -15,7 +15,17 @@ import { BridgeError } from '../../../src-main/errors.js';
 import { CHANNEL_SCHEMAS } from '../../../src-main/ipc-schemas.js';
 import { IpcRouter, type Handlers, type IpcSender } from '../../../src-main/ipc-router.js';
 import { accelerator, buildMenu } from '../../../src-main/menu.js';
-import { allowedExternalLink, appAsset, appHeaders, APP_ENTRY, isAppUrl, RENDERER_CSP, webPreferences } from '../../../src-main/security.js';
+import {
+  allowedExternalLink,
+  appAsset,
+  appHeaders,
+  APP_ENTRY,
+  filesFromArgv,
+  isAppUrl,
+  RENDERER_CSP,
+  rendererMayRequest,
+  webPreferences,
+} from '../../../src-main/security.js';
 import { OFFLINE_ENV, POLICY_FILE_ENV, SettingsStore, policyFilePath, readPolicy } from '../../../src-main/settings.js';
 import { restoreWindow } from '../../../src-main/window-state.js';
 
@@ -157,6 +167,30 @@ describe('hardening rules', () => {
     expect(allowedExternalLink('javascript:alert(1)')).toBe(false);
     expect(allowedExternalLink('https://user:pw@github.com/')).toBe(false);
     expect(allowedExternalLink('smb://kroki.io/share')).toBe(false);
+  });
+});
+
+describe('what the page may load, and files from a command line', () => {
+  it('lets the page load only its own files and pictures', () => {
+    expect(rendererMayRequest('app://studio/assets/index.js')).toBe(true);
+    expect(rendererMayRequest('blob:app://studio/7f0c')).toBe(true);
+    expect(rendererMayRequest('data:image/png;base64,AAAA')).toBe(true);
+    for (const url of [
+      'https://kroki.io/graphviz/svg',
+      'http://127.0.0.1:8080/api/engines',
+      'ws://127.0.0.1:1/',
+      'file:///etc/passwd',
+      'app://other/x',
+      'blob:https://evil.example/1',
+    ])
+      expect(rendererMayRequest(url), url).toBe(false);
+  });
+
+  it('takes diagram files from argv (a second instance, Open With), resolved against its folder', () => {
+    expect(filesFromArgv(['/opt/kroki-studio/kroki-studio', '--no-sandbox', 'a.puml', '/abs/b.MMD', 'notes.txt', '.'], '/home/u', ['.puml', '.mmd'])).toEqual([
+      '/home/u/a.puml',
+      '/abs/b.MMD',
+    ]);
   });
 });
 
