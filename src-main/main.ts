@@ -6,8 +6,8 @@
  * the modules it wires together; this file only connects them to Electron.
  */
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { app, BrowserWindow, dialog, ipcMain, Menu, net, protocol, screen, session, shell, type IpcMainInvokeEvent, type Session } from 'electron';
+import { readFile } from 'node:fs/promises';
+import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, screen, session, shell, type IpcMainInvokeEvent, type Session } from 'electron';
 import { DIAGRAM_TYPES } from '../shared/diagram-types.js';
 import type { CloseChoice, IpcEvents } from '../shared/ipc.js';
 import { electronLauncher } from './child-electron.js';
@@ -73,10 +73,9 @@ function harden(ses: Session): void {
   });
   ses.protocol.handle(APP_SCHEME, async (request) => {
     const file = appAsset(UI_DIR, request.url);
-    if (!file) return new Response('Not found', { status: 404 });
-    const response = await net.fetch(pathToFileURL(file).toString()).catch(() => null);
-    if (!response?.ok) return new Response('Not found', { status: 404 });
-    return new Response(response.body, { status: 200, headers: appHeaders(file) });
+    const body = file ? await readFile(file).catch(() => null) : null;
+    if (!file || !body) return new Response('Not found', { status: 404 });
+    return new Response(body, { status: 200, headers: appHeaders(file) });
   });
 }
 
@@ -158,9 +157,11 @@ function createWindow(): BrowserWindow {
   };
   win.on('resize', later);
   win.on('move', later);
+  // A renderer that died cannot settle anything: its drafts are on disk, so the window may close.
+  contents.on('render-process-gone', () => closable.add(win.id));
   win.on('close', (event) => {
     saveState();
-    if (closable.has(win.id)) return;
+    if (closable.has(win.id) || contents.isCrashed()) return;
     // The renderer settles unsaved documents (asks, saves or keeps drafts), then calls closeWindow.
     event.preventDefault();
     contents.send('studio:close-requested', {});
