@@ -10,7 +10,8 @@ if (!channel) {
   process.exit(2);
 }
 runDesktopServer(channel).then(
-  (code) => process.exit(code),
+  // The last message (closed, failed) must reach the parent before the process ends.
+  (code) => void channel.flush().then(() => process.exit(code)),
   (err: unknown) => {
     process.stderr.write(`kroki-studio: ${(err as Error).stack ?? String(err)}\n`);
     process.exit(1);

@@ -22,6 +22,8 @@ export interface ParentChannel {
   onMessage(listener: (message: unknown) => void): void;
   /** Called once when the parent is gone (the fork's channel closed). */
   onDisconnect(listener: () => void): void;
+  /** Resolves once the messages sent so far have left (before the process exits). */
+  flush(): Promise<void>;
 }
 
 interface ElectronParentPort {
@@ -38,13 +40,18 @@ export function parentChannel(): ParentChannel | null {
       onMessage: (listener) => port.on('message', (event) => listener(event.data)),
       // Electron ends a utility process with its app; there is no disconnect event to wait for.
       onDisconnect: () => {},
+      flush: () => new Promise((resolve) => setImmediate(resolve)),
     };
   }
   if (typeof process.send === 'function') {
+    let last: Promise<void> = Promise.resolve();
     return {
       send: (message) => {
-        if (process.connected) process.send!(message);
+        if (!process.connected) return;
+        last = new Promise((resolve) => process.send!(message, undefined, {}, () => resolve()));
       },
+      // Bounded: a parent gone mid-send must not keep the process alive.
+      flush: () => Promise.race([last, new Promise<void>((resolve) => setTimeout(resolve, 1000).unref())]),
       onMessage: (listener) => process.on('message', listener),
       onDisconnect: (listener) => (process.connected ? process.once('disconnect', listener) : queueMicrotask(listener)),
     };
@@ -95,7 +102,10 @@ export async function runDesktopServer(channel: ParentChannel, env: Record<strin
     else pending.push(message);
   });
   const init = await new Promise<Extract<ToServer, { type: 'init' }> | null>((resolve) => {
-    const timer = setTimeout(() => resolve(null), INIT_TIMEOUT_MS);
+    const timer = setTimeout(() => {
+      process.stderr.write(`kroki-studio: no init message from the parent within ${INIT_TIMEOUT_MS / 1000} s; exiting\n`);
+      resolve(null);
+    }, INIT_TIMEOUT_MS);
     onInit = (message) => {
       clearTimeout(timer);
       onInit = null;
