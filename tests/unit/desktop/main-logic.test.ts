@@ -4,7 +4,7 @@
  * the IPC router's sender and argument checks, and settings with the offline policy (real
  * files in a temporary folder).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { MenuItemConstructorOptions } from 'electron';
@@ -321,5 +321,16 @@ describe('settings and the offline policy', () => {
     expect(err).toBeInstanceOf(BridgeError);
     expect((err as BridgeError).code).toBe('forbidden');
     await expect(managed.update({ krokiUrl: 'https://kroki.io' })).rejects.toThrow(/Offline mode allows only/);
+  });
+});
+
+describe('Electron behind small interfaces', () => {
+  it('only the Electron glue (main, preload, the utilityProcess launcher) loads electron at run time', () => {
+    const dir = path.resolve(import.meta.dirname, '..', '..', '..', 'src-main');
+    const loading = readdirSync(dir)
+      .filter((f) => f.endsWith('.ts'))
+      .filter((f) => /^import (?!type )[^;]*from 'electron';/m.test(readFileSync(path.join(dir, f), 'utf8')))
+      .sort();
+    expect(loading).toEqual(['child-electron.ts', 'main.ts', 'preload.ts']);
   });
 });
