@@ -189,6 +189,9 @@ export interface IpcEvents {
   'studio:file-removed': { path: string };
   'studio:server-restarted': { reason: string };
   'studio:stack-progress': PullProgress;
+  /** A status or an error the stack reported on its own (not the answer to a request). */
+  'studio:stack-status': StackStatus;
+  'studio:stack-error': { message: string };
   'studio:menu': { action: MenuAction };
   /** Files to open: the command line, a second instance, macOS open-file, Open Recent. */
   'studio:open-files': { files: OpenedFile[]; errors: string[] };
@@ -225,6 +228,8 @@ export const BRIDGE_EVENTS = [
   'studio:file-removed',
   'studio:server-restarted',
   'studio:stack-progress',
+  'studio:stack-status',
+  'studio:stack-error',
   'studio:menu',
   'studio:open-files',
   'studio:close-requested',

@@ -209,6 +209,8 @@ async function start(): Promise<void> {
     events: {
       restarted: (reason) => emit('studio:server-restarted', { reason }),
       stackProgress: (progress) => emit('studio:stack-progress', progress),
+      stackStatus: (status) => emit('studio:stack-status', status),
+      stackError: (message) => emit('studio:stack-error', { message }),
       failed: (reason) => dialog.showErrorBox('Kroki Studio', `The embedded server stopped and was not restarted: ${reason}`),
     },
   });
