@@ -15,7 +15,7 @@ import { alive, commandLine, descendants, killTree, waitGone } from '../helpers/
 import { ROOT, buildDesktop, electronBinary } from './support.js';
 
 const { path: binary, reason } = electronBinary();
-const work = mkdtempSync(path.join(os.tmpdir(), 'studio-electron-'));
+let work = '';
 let app: ElectronApplication;
 let page: Page;
 let mainPid = 0;
@@ -23,7 +23,7 @@ let mainPid = 0;
 afterAll(async () => {
   if (app) await app.close().catch(() => undefined);
   if (mainPid) killTree(mainPid);
-  rmSync(work, { recursive: true, force: true });
+  if (work) rmSync(work, { recursive: true, force: true });
 });
 
 const editorText = () => page.locator('.cm-content').evaluate((el) => [...el.querySelectorAll('.cm-line')].map((l) => l.textContent ?? '').join('\n'));
@@ -40,6 +40,7 @@ async function waitForPreview(match: string, timeoutMs = 60_000): Promise<void> 
 
 describe.skipIf(reason !== null)(`Electron app${reason ? ` (skipped: ${reason})` : ''}`, () => {
   beforeAll(async () => {
+    work = mkdtempSync(path.join(os.tmpdir(), 'studio-electron-'));
     buildDesktop();
     app = await electron.launch({
       executablePath: binary!,
