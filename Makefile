@@ -1,5 +1,5 @@
 # Kroki Studio. `make run` and `make test` each do their own setup (scripts/setup.sh).
-.PHONY: setup build run dev test test-unit test-integration test-e2e test-node-versions typecheck lint bench clean
+.PHONY: setup build run dev desktop test test-unit test-integration test-e2e test-electron test-node-versions typecheck lint bench clean
 
 setup:
 	@bash scripts/setup.sh
@@ -11,6 +11,12 @@ run:
 
 dev:
 	npm run dev
+
+# The desktop app from the source tree (needs the Electron binary: `npx electron --version`
+# works once `node node_modules/electron/install.js` could download it). See docs/desktop.md.
+desktop: setup
+	npm run build:desktop
+	npx electron .
 
 # Every tier: unit, integration (real engines), e2e (real Chromium), docker (real engine).
 # STUDIO_SKIP_DOCKER=1 leaves the docker tier out (it is then reported as skipped).
@@ -25,6 +31,11 @@ test-integration:
 
 test-e2e:
 	npx vitest run --project e2e
+
+# Playwright's _electron tests: skipped with the reason where no Electron binary exists.
+test-electron:
+	npm run build:desktop
+	npx vitest run --project electron
 
 # Unit + integration tiers under Node 22 and 24 (binaries from the npm registry).
 test-node-versions:

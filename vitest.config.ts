@@ -34,6 +34,17 @@ export default defineConfig({
         },
       },
       {
+        // Playwright's Electron support against the real app; skipped with the reason where no Electron binary exists.
+        extends: true,
+        test: {
+          name: 'electron',
+          include: ['tests/electron/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+      {
         // Real containers (scripts/test-docker.sh builds the image and sets DOCKER_TEST_IMAGE).
         extends: true,
         test: {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs every test tier in order and prints one summary line at the end:
 //   "tests: N passed, N failed, N skipped"
-// Tiers: typecheck + lint, unit, integration, e2e (vitest), docker (scripts/test-docker.sh).
+// Tiers: typecheck + lint, unit, integration, e2e, electron (vitest), docker (scripts/test-docker.sh).
 // A tier that cannot run is reported as skipped with the reason, never as passed.
 // Tests must not change tracked files: a file whose state differs from before the tiers
 // counts as a failure ("tracked files modified by tests: …"); local edits made before the
@@ -137,12 +137,13 @@ if (want('static')) {
     ['typecheck (ui)', 'vue-tsc', 'src-renderer/tsconfig.json'],
     ['typecheck (ui tests)', 'vue-tsc', 'tests/unit/renderer/tsconfig.json'],
     ['typecheck (e2e)', 'tsc', 'tests/e2e/tsconfig.json'],
+    ['typecheck (desktop, Electron types)', 'tsc', 'src-main/tsconfig.json'],
   ])
     if (existsSync(project)) check(name, 'npx', [tool, '-p', project, '--noEmit']);
   check('lint', 'npx', ['eslint', '.']);
   check('format', 'npx', ['prettier', '--check', '.']);
 }
-for (const t of ['unit', 'integration', 'e2e']) if (want(t)) vitestTier(t);
+for (const t of ['unit', 'integration', 'e2e', 'electron']) if (want(t)) vitestTier(t);
 if (want('docker')) dockerTier();
 trackedFilesGuard(trackedBefore);
 

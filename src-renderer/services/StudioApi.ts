@@ -13,6 +13,8 @@ export interface RenderRequest {
   /** Kroki diagram options (sent as query parameters). */
   options?: Record<string, string>;
   signal?: AbortSignal;
+  /** The document's file (desktop): PlantUML includes are read relative to it. */
+  documentPath?: string | null;
 }
 
 export interface RenderResult {

@@ -32,7 +32,7 @@ export function installAutomation(pinia: Pinia): void {
   const preview = usePreviewStore(pinia);
   const active = () => (documents.active ? preview.byDocument[documents.active.id] : undefined);
   window.krokiStudio = Object.freeze({
-    previewSvg: () => active()?.picture?.svgText ?? null,
+    previewSvg: () => (documents.active ? (preview.visiblePicture(documents.active.id, documents.active.type)?.svgText ?? null) : null),
     previewError: () => {
       const e = active()?.error;
       return e ? { message: e.message, line: e.line } : null;

