@@ -28,6 +28,8 @@ export function nodeLauncher(options: NodeLauncherOptions): ChildLauncher {
         stdio: [stdio === 'pipe' ? 'ignore' : stdio, stdio, stdio, 'ipc'],
         serialization: 'advanced',
       });
+      // Spawn and pipe failures also end in 'exit' (or never start it): the supervisor acts on that, not on this event.
+      child.on('error', () => undefined);
       if (stdio === 'pipe') {
         child.stdout?.on('data', (d: Buffer) => options.onOutput?.(d.toString()));
         child.stderr?.on('data', (d: Buffer) => options.onOutput?.(d.toString()));
@@ -37,7 +39,8 @@ export function nodeLauncher(options: NodeLauncherOptions): ChildLauncher {
           return child.pid;
         },
         postMessage: (message) => {
-          if (child.connected) child.send(message);
+          // A child that is exiting closes its pipe under a send (EPIPE): the exit listener reports it.
+          if (child.connected) child.send(message, (err) => void err);
         },
         onMessage: (listener) => child.on('message', (m) => listener(m as FromServer)),
         onExit: (listener) => child.once('exit', (code, signal) => listener(code, signal)),
