@@ -22,6 +22,7 @@ import type { AnyEngineSpec } from './spec.js';
 import { svgbob } from './svgbob/index.js';
 import { vega, vegalite } from './vega/vega.js';
 import { wavedrom } from './wavedrom/index.js';
+import { wireviz } from './wireviz/index.js';
 
 export const ENGINES: readonly AnyEngineSpec[] = [
   graphviz,
@@ -35,6 +36,7 @@ export const ENGINES: readonly AnyEngineSpec[] = [
   pikchr,
   dbml,
   erd,
+  wireviz,
   goat,
   blockdiag,
   bpmn,
