@@ -166,9 +166,14 @@ describe('YAML as PyYAML reads it', () => {
     expect(err.line).toBeGreaterThanOrEqual(4);
   });
 
-  it('refuses an alias that refers to itself, and unknown tags', () => {
+  it('refuses an alias that refers to itself, unknown tags and alias bombs', () => {
     expect(syntaxError('a: &a [*a]\n').message).toMatch(/alias refers to itself|Unknown YAML alias/);
     expect(syntaxError('a: !!python/object:os.system ls\n').message).toMatch(/Unsupported YAML tag/);
+    const laughs = [
+      'a: &a [x, x, x, x, x, x, x, x, x, x]',
+      ...'bcdefgh'.split('').map((k, i) => `${k}: &${k} [${Array(10).fill(`*${'abcdefgh'[i]}`).join(', ')}]`),
+    ];
+    expect(syntaxError(laughs.join('\n') + '\n').message).toMatch(/expands to more than 500000 values/);
   });
 });
 
@@ -228,6 +233,9 @@ describe('YAML → harness', () => {
     expect(syntaxError('connectors:\n  X1: {style: simple, pincount: 2}\n').message).toMatch(/simple may only have one pin/);
     expect(syntaxError('cables:\n  W1: {colors: [RD], length: two m}\n').message).toMatch(/Length must be a number/);
     expect(syntaxError('- just\n- a list\n').message).toMatch(/is a YAML mapping/);
+    expect(syntaxError('connectors:\n  X1:\n    pincount: 40000000\n').message).toBe('Connector X1: at most 10000 pins, not 40000000 (line 3)');
+    expect(syntaxError('cables:\n  W1: {wirecount: 99999999}\n').line).toBe(2);
+    expect(() => expand(loadYaml('[1-99999999]'))).toThrow(/too long/);
   });
 
   it('ignores top-level keys it does not know, as WireViz does (templates live there)', () => {

@@ -133,6 +133,13 @@ export interface Harness {
   bomItems: PyDict[];
 }
 
+/**
+ * Pins of a connector, wires of a cable and pins of one range: WireViz has no limit, but a
+ * typo like `pincount: 40000000` would only exhaust the worker's memory; no harness drawing
+ * can show that many.
+ */
+const MAX_PARTS = 10_000;
+
 function fail(message: string, line: number): never {
   throw new DiagramSyntaxError(`${message} (line ${line})`, { line });
 }
@@ -307,6 +314,7 @@ export function readConnector(name: string, dict: PyDict, line: number): Connect
     pincount = Math.max(pins.length, pinlabels.length, pincolors.length);
     if (!pincount) fail(`Connector ${name}: you need to specify at least one, pincount, pins, pinlabels, or pincolors`, line);
   }
+  if (pincount > MAX_PARTS) fail(`Connector ${name}: at most ${MAX_PARTS} pins, not ${pincount}`, a.lineOf('pincount'));
   if (pins.length === 0) pins = Array.from({ length: pincount }, (_, i) => i + 1);
   if (pins.some((p, i) => pyIndexOf(pins, p) !== i)) fail(`Connector ${name}: pins are not unique`, a.lineOf('pins'));
   const loops = listItems(loopList).map((loop, i): [PyValue, PyValue] => {
@@ -387,6 +395,7 @@ export function readCable(name: string, dict: PyDict, line: number): Cable {
     lengthUnit ??= 'm';
   }
 
+  if (wirecount && wirecount > MAX_PARTS) fail(`Cable ${name}: at most ${MAX_PARTS} wires, not ${wirecount}`, a.lineOf('wirecount'));
   if (wirecount) {
     if (colors.length > 0) {
       // custom colours, repeated or cut below
@@ -490,7 +499,7 @@ export function expand(value: PyValue): PyScalar[] {
       const a = int(x);
       const b = int(y);
       if (a === null || b === null) out.push(e);
-      else if (Math.abs(b - a) > 10_000) throw new DiagramSyntaxError(`The range ${e} is too long`);
+      else if (Math.abs(b - a) >= MAX_PARTS) throw new DiagramSyntaxError(`The range ${e} is too long (at most ${MAX_PARTS} pins)`);
       else if (a <= b) for (let n = a; n <= b; n++) out.push(n);
       else for (let n = a; n >= b; n--) out.push(n);
     } else out.push(int(e) ?? e);

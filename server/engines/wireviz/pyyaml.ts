@@ -152,7 +152,8 @@ export function pyNumber(value: PyValue | undefined): number | null {
   return null;
 }
 
-const MAX_ALIAS_EXPANSION = 100_000;
+/** Values built, aliases expanded: a small file of nested aliases could otherwise grow to billions ("billion laughs"). */
+const MAX_VALUES = 500_000;
 
 /** The YAML text as Python values, or a DiagramSyntaxError naming the line. */
 export function loadYaml(source: string): PyValue {
@@ -164,16 +165,16 @@ export function loadYaml(source: string): PyValue {
     const line = problem.linePos?.[0]?.line ?? lineAt(problem.pos[0]);
     throw new DiagramSyntaxError(`Invalid WireViz YAML at line ${line}: ${problem.message.split('\n')[0]}`, { line });
   }
-  let expanded = 0;
+  let built = 0;
   const building = new Set<YamlNode>();
 
   const convert = (node: YamlNode | Alias | null | undefined, fallbackLine: number): PyValue => {
     if (node == null) return null;
     const line = lineAt(node.range?.[0]) || fallbackLine;
+    if (++built > MAX_VALUES) throw new DiagramSyntaxError(`The YAML expands to more than ${MAX_VALUES} values (aliases, line ${line})`, { line });
     if (isAlias(node)) {
       const target = node.resolve(doc) as YamlNode | undefined;
       if (!target) throw new DiagramSyntaxError(`Unknown YAML alias *${node.source} at line ${line}`, { line });
-      if (++expanded > MAX_ALIAS_EXPANSION) throw new DiagramSyntaxError(`Too many YAML alias expansions (at line ${line})`, { line });
       if (building.has(target)) throw new DiagramSyntaxError(`A YAML alias refers to itself at line ${line}`, { line });
       return convert(target, line);
     }
