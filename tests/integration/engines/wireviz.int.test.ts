@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../../server/app.js';
+import { loadConfig } from '../../../server/config.js';
 import { wireviz } from '../../../server/engines/wireviz/index.js';
 import { DiagramSyntaxError } from '../../../server/errors.js';
 import { testContext } from '../../helpers/context.js';
@@ -69,5 +71,28 @@ describe('wireviz engine', () => {
     const text = await svgText('connectors:\n  X1: {pincount: 1, type: \'</td></tr></table>>]; Y [label="pwned"]; <\'}\n');
     expect(text).toContain('</td></tr></table>>]; Y [label="pwned"]; <');
     expect(text).not.toMatch(/^\s*pwned\s*$/m);
+  });
+
+  it('over HTTP: the SVG and PNG of a harness, and a 400 with the line for an unknown attribute', async () => {
+    const app = await buildApp(loadConfig({ STUDIO_PRELOAD: 'none', LOG_LEVEL: 'silent' }), { engines: [wireviz], logger: false });
+    try {
+      const svg = await app.inject({ method: 'POST', url: '/wireviz/svg', payload: fixture('demo01.yml'), headers: { 'content-type': 'text/plain' } });
+      expect(svg.statusCode).toBe(200);
+      expect(svg.headers['x-studio-engine']).toBe('wireviz');
+      expect(expectSvg(svg.body)).toContain('X1:5:GND');
+      const png = await app.inject({ method: 'POST', url: '/wireviz/png', payload: fixture('demo01.yml'), headers: { 'content-type': 'text/plain' } });
+      expect(png.statusCode).toBe(200);
+      expect(pngSize(png.rawPayload).width).toBeGreaterThan(300);
+      const bad = await app.inject({
+        method: 'POST',
+        url: '/wireviz/svg',
+        payload: 'connectors:\n  X1:\n    pincount: 2\n    pinz: [A, B]\n',
+        headers: { 'content-type': 'text/plain', accept: 'application/json' },
+      });
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json().error).toEqual({ code: 400, message: 'Connector X1 has no attribute "pinz" (unexpected keyword argument) (line 4)', line: 4 });
+    } finally {
+      await app.close();
+    }
   });
 });
