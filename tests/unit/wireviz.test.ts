@@ -250,6 +250,18 @@ describe('harness → DOT', () => {
     expect(dot).toContain('<td port="p1l">1</td>');
   });
 
+  it('hides pins no wire uses when asked, and names only what show_name allows', () => {
+    const dot = dotOf(
+      'connectors:\n  X1: {pincount: 4, hide_disconnected_pins: true, show_name: false}\n  X2: {pincount: 2}\ncables:\n  W1: {colors: [BU], show_wirecount: false, show_name: false}\nconnections:\n  - [X1: [3], W1: [1], X2: [2]]\n',
+    );
+    expect(dot.match(/port="p\dr"/g)).toEqual(['port="p3r"']);
+    expect(dot).toContain('<td port="p1l">1</td>');
+    expect(dot).not.toContain('>X1<');
+    expect(dot).not.toContain('>W1<');
+    expect(dot).not.toContain('1x');
+    expect(dot).toMatch(/<td><\/td>\n {4}<td>\n {5}1:BU\n {4}<\/td>\n {4}<td>X2:2<\/td>/);
+  });
+
   it('gives multicoloured wires their stripes and pads single colours to the same thickness', () => {
     const dot = dotOf(
       'connectors:\n  A: {pincount: 2}\n  B: {pincount: 2}\ncables:\n  W: {colors: [RD, GNYE]}\nconnections:\n  - [A: [1-2], W: [1-2], B: [1-2]]\n',
