@@ -73,9 +73,7 @@ export const DIAGRAM_TYPES: readonly DiagramTypeMeta[] = [
   }),
   t('tikz', 'TikZ', ['.tikz', '.tex'], 'latex', ['jpeg', 'pdf', 'png', 'svg']),
   t('dbml', 'DBML', ['.dbml'], 'plain', ['svg']),
-  t('wireviz', 'WireViz', ['.wireviz', '.wv.yml', '.wv.yaml'], 'yaml', ['png', 'svg'], {
-    noLocalEngine: 'WireViz is a Python program that neither npm nor Debian packages (a faithful port is not built yet)',
-  }),
+  t('wireviz', 'WireViz', ['.wireviz', '.wv.yml', '.wv.yaml'], 'yaml', ['png', 'svg']),
   t('goat', 'GoAT', ['.goat'], 'plain', ['svg'], { keepWhitespace: true }),
   t('bpmn', 'BPMN', ['.bpmn', '.bpmn2'], 'xml', ['svg']),
   t('excalidraw', 'Excalidraw', ['.excalidraw'], 'json', ['svg']),

@@ -425,7 +425,7 @@ Table documents {
   {
     type: 'wireviz',
     title: 'Harness',
-    labels: ['X1', 'X2'],
+    labels: ['X1', 'X2', 'W1', 'D-Sub', 'Molex KK 254', 'GND', 'DTR', '0.25 mm²', '0.2 m', 'X1:5:GND', 'X2:3:TX', 'Shield'],
     source: `connectors:
   X1:
     type: D-Sub

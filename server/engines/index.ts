@@ -23,6 +23,7 @@ import { svgbob } from './svgbob/index.js';
 import { tikz } from './tikz/index.js';
 import { vega, vegalite } from './vega/vega.js';
 import { wavedrom } from './wavedrom/index.js';
+import { wireviz } from './wireviz/index.js';
 
 export const ENGINES: readonly AnyEngineSpec[] = [
   graphviz,
@@ -36,6 +37,7 @@ export const ENGINES: readonly AnyEngineSpec[] = [
   pikchr,
   dbml,
   erd,
+  wireviz,
   goat,
   blockdiag,
   bpmn,

@@ -60,9 +60,9 @@ describe('upstream Kroki', () => {
     const engines = (await app.inject({ url: '/api/engines' })).json();
     expect(engines.types.find((t: { type: string }) => t.type === 'blockdiag').placement).toBe('upstream');
     // A type Studio has no engine for says why it is forwarded.
-    const wireviz = engines.types.find((t: { type: string }) => t.type === 'wireviz');
-    expect(wireviz.placement).toBe('upstream');
-    expect(wireviz.message).toMatch(/^Forwarded to the upstream Kroki: Studio has no local engine for wireviz \(WireViz is a Python program/);
+    const symbolator = engines.types.find((t: { type: string }) => t.type === 'symbolator');
+    expect(symbolator.placement).toBe('upstream');
+    expect(symbolator.message).toMatch(/^Forwarded to the upstream Kroki: Studio has no local engine for symbolator \(Symbolator is a Python program/);
   });
 
   it('keeps the status class, message and line of upstream errors', async () => {

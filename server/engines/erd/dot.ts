@@ -15,7 +15,10 @@
  * Every name, label and value is written escaped into HTML-like labels, and nodes get
  * generated ids (`e0`, `e1`, …), so no text from the diagram is ever DOT syntax.
  */
+import { escapeHtml } from '../_support/graphviz-text.js';
 import type { Cardinality, ErdAttribute, ErdDiagram, ErdEntity, ErdOptions, ErdRelationship } from './parser.js';
+
+export { escapeHtml };
 
 const CARDINALITY_LABELS: Readonly<Record<Cardinality, string>> = {
   'zero-one': '{0,1}',
@@ -28,17 +31,6 @@ const DEFAULT_TITLE: ErdOptions = { size: '30' };
 const DEFAULT_HEADER: ErdOptions = { size: '16' };
 const DEFAULT_ENTITY: ErdOptions = { border: '0', cellborder: '1', cellspacing: '0', cellpadding: '4', font: 'Helvetica' };
 const DEFAULT_ATTRIBUTE: ErdOptions = { 'text-alignment': 'left' };
-
-/** Escaped for HTML-like label text and attribute values (Graphviz reads entities in both). */
-export function escapeHtml(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;')
-    .replace(/\r\n?|\n/g, ' ');
-}
 
 /** The first options win, as erd's `mergeOpts`. */
 function merge(...layers: ErdOptions[]): ErdOptions {

@@ -50,6 +50,11 @@ const PROBES: Record<string, (url: string, file: string) => string[]> = {
   dbml: (url) => [`Table users {\n  id integer [note: '${url}/d.png']\n}`],
   erd: (url) => [`[Person]\n*name\n\nPerson 1--* Person {label: "${url}/e.png"}`],
   goat: (url) => [`+--+\n|${url}|\n+--+`],
+  // Images on components by URL and by file, and raw DOT through tweak (an image attribute, an <img> in a label).
+  wireviz: (url, file) => [
+    `connectors:\n  X1:\n    pincount: 1\n    image: {src: '${url}/wv.png', caption: remote}\n  X2:\n    pincount: 1\n    image: {src: '${file}', height: 20}\n`,
+    `connectors:\n  X1: {pincount: 1}\ntweak:\n  override:\n    X1: {image: '${file}'}\n  append: ['Y [image="${url}/t.png"]', 'Z [label=<<img src="${file}"/>>]']\n`,
+  ],
   blockdiag: (url, file) => [`blockdiag {\n  A -> B;\n  A [icon = "${url}/icon.png"];\n  B [background = "${file}"];\n}`],
   bpmn: (url) => [
     `<?xml version="1.0" encoding="UTF-8"?><definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" id="d" targetNamespace="${url}/ns"><import importType="http://www.w3.org/2001/XMLSchema" location="${url}/import.xsd" namespace="x"/><process id="p"><startEvent id="s" name="Start"/></process><bpmndi:BPMNDiagram id="g"><bpmndi:BPMNPlane id="pl" bpmnElement="p"><bpmndi:BPMNShape id="s_di" bpmnElement="s"><dc:Bounds x="10" y="10" width="36" height="36"/></bpmndi:BPMNShape></bpmndi:BPMNPlane></bpmndi:BPMNDiagram></definitions>`,
