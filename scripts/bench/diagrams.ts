@@ -228,4 +228,5 @@ export const GALLERY_TYPES = [
   'bpmn',
   'excalidraw',
   'diagramsnet',
+  'wireviz',
 ] as const;
