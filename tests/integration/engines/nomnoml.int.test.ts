@@ -18,7 +18,7 @@ describe('nomnoml engine', () => {
     const text = expectSvg(await engine.render(renderInput('nomnoml', src)));
     for (const label of ['Pirate', 'eyeCount: Int', 'raid()', 'Marauder', 'Sailor']) expect(text).toContain(label);
     expect(engine.version()).toMatch(/^\d+\.\d+\.\d+$/);
-    expect(engine.formats).toEqual(['svg']);
+    expect(engine.formats).toEqual(['svg', 'png']);
   });
 
   it('reports a parse error with its line', async () => {
