@@ -77,6 +77,9 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 
+/** How long one Docker call of the health wait may take before Docker counts as gone (ms). */
+const DOCKER_CALL_TIMEOUT_MS = 20_000;
+
 /** Docker's defaults for a healthcheck the image or file leaves partly unset (ms). */
 const HEALTH_DEFAULTS = { interval: 30_000, timeout: 30_000, retries: 3, startPeriod: 0 };
 
@@ -348,7 +351,9 @@ export class StackController extends EventEmitter<StackControllerEvents> {
     condition: ServiceSpec['dependsOn'][number]['condition'] | 'ready',
     signal: AbortSignal,
   ): Promise<void> {
-    let info = await container.inspect();
+    // A connection Docker drops can leave a request unanswered: past this, Docker counts as gone.
+    const inspect = () => container.inspect({ abortSignal: AbortSignal.any([signal, AbortSignal.timeout(DOCKER_CALL_TIMEOUT_MS)]) });
+    let info = await inspect();
     const check = info.Config.Healthcheck;
     const hasHealth = check !== undefined && check.Test !== undefined && check.Test[0] !== 'NONE';
     if (condition === 'service_healthy' && !hasHealth)
@@ -389,7 +394,7 @@ export class StackController extends EventEmitter<StackControllerEvents> {
           },
         );
       await sleep(poll, signal);
-      info = await container.inspect();
+      info = await inspect();
     }
   }
 

@@ -103,7 +103,9 @@ const NOT_REACHED = new Set([
 /** Whether an error from a Docker call means the engine itself is gone (rather than the call failing). */
 export function isConnectionError(err: unknown): boolean {
   const e = err as { code?: string; name?: string; message?: string };
-  return (e?.code !== undefined && NOT_REACHED.has(e.code)) || e?.name === 'TimeoutError' || /socket hang up/.test(e?.message ?? '');
+  // An aborted request whose reason is a timeout: Docker did not answer in time.
+  const timedOut = e?.name === 'TimeoutError' || (e?.name === 'AbortError' && (err as { cause?: { name?: string } }).cause?.name === 'TimeoutError');
+  return (e?.code !== undefined && NOT_REACHED.has(e.code)) || timedOut || /socket hang up/.test(e?.message ?? '');
 }
 
 export function explainDockerError(err: unknown, endpoint: DockerEndpoint): Error {
