@@ -692,7 +692,8 @@ export class StackController extends EventEmitter<StackControllerEvents> {
     this.lastError = null;
     if (this.plan?.project === project) this.phase.clear();
     const status = await this.status();
-    return { ...status, services: status.services.map((s) => ({ ...s, state: 'removed', ports: [] })) };
+    // Read while the stop is still in progress (state `stopping`): what the caller gets is the result.
+    return { ...status, state: 'down', services: status.services.map((s) => ({ ...s, state: 'removed', ports: [] })) };
   }
 
   // ---- lifecycle ------------------------------------------------------------------------
