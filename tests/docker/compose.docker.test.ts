@@ -13,7 +13,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IMAGE, docker, skipReason, waitForDockerHealth, waitForHealth } from './support.js';
+import { IMAGE, docker, firstHealthyEvents, skipReason, waitForDockerHealth, waitForHealth } from './support.js';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -56,26 +56,6 @@ function composeMissing(): string | null {
 
 const reason = skipReason() ?? composeMissing();
 if (reason) console.warn(`[docker] compose tests skipped: ${reason}`);
-
-/** When each container first reported `healthy`, from Docker's events since `sinceMs`. */
-async function firstHealthyEvents(sinceMs: number): Promise<Map<string, number>> {
-  const stream = (await docker.getEvents({
-    since: Math.floor(sinceMs / 1000) - 1,
-    until: Math.ceil(Date.now() / 1000),
-    filters: { event: ['health_status'] },
-  })) as unknown as NodeJS.ReadableStream;
-  let text = '';
-  for await (const chunk of stream) text += chunk.toString();
-  const first = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    const event = JSON.parse(line) as { status?: string; id?: string; timeNano?: number };
-    if (event.status !== 'health_status: healthy' || !event.id || event.timeNano === undefined) continue;
-    const ms = event.timeNano / 1e6;
-    if (!first.has(event.id) || ms < first.get(event.id)!) first.set(event.id, ms);
-  }
-  return first;
-}
 
 describe.skipIf(reason !== null)('docker-compose.yml stack', () => {
   const project = `kstest${process.pid}${Date.now().toString(36)}`;

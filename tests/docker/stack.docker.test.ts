@@ -21,7 +21,7 @@ import { UpstreamProvider } from '../../server/upstream/provider.js';
 import type { PullProgress, StackStatus } from '../../shared/stack.js';
 import type { Browser } from 'playwright-core';
 import { launchChromium, newStudioPage, pageErrors, screenshot, startStudio as startPanelStudio, type Studio } from '../e2e/support/studio.js';
-import { assertSvg, docker, skipReason, sleep } from './support.js';
+import { assertSvg, docker, firstHealthyEvents, skipReason, sleep } from './support.js';
 import {
   freePort,
   leftovers,
@@ -203,7 +203,8 @@ describe.skipIf(reason !== null)('local Kroki stack (dockerode, real registry)',
         'kroki-studio.docker-test': '1',
       });
       expect(kroki.Config.Labels['com.docker.compose.config-hash']).toMatch(/^[0-9a-f]{64}$/);
-      const firstHealthy = Math.min(...(companion.State.Health?.Log ?? []).filter((l) => l.ExitCode === 0).map((l) => Date.parse(l.End)));
+      // Docker keeps only the last five health checks in State.Health; its event log keeps them all.
+      const firstHealthy = (await firstHealthyEvents(Date.parse(companion.Created))).get(companion.Id) ?? Infinity;
       expect(firstHealthy).toBeLessThanOrEqual(Date.parse(kroki.State.StartedAt));
       expect(kroki.HostConfig.RestartPolicy?.Name).toBe('unless-stopped');
       const bindings = Object.values(kroki.NetworkSettings.Ports ?? {})

@@ -151,3 +151,23 @@ export async function removeLeftovers(): Promise<void> {
     ),
   );
 }
+
+/** When each container first reported `healthy`, from Docker's events since `sinceMs`. */
+export async function firstHealthyEvents(sinceMs: number): Promise<Map<string, number>> {
+  const stream = (await docker.getEvents({
+    since: Math.floor(sinceMs / 1000) - 1,
+    until: Math.ceil(Date.now() / 1000),
+    filters: { event: ['health_status'] },
+  })) as unknown as NodeJS.ReadableStream;
+  let text = '';
+  for await (const chunk of stream) text += chunk.toString();
+  const first = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    const event = JSON.parse(line) as { status?: string; id?: string; timeNano?: number };
+    if (event.status !== 'health_status: healthy' || !event.id || event.timeNano === undefined) continue;
+    const ms = event.timeNano / 1e6;
+    if (!first.has(event.id) || ms < first.get(event.id)!) first.set(event.id, ms);
+  }
+  return first;
+}
