@@ -82,6 +82,8 @@ const BASE_ENV: Record<string, string> = {
   STUDIO_CHROMIUM_PATH: CHROMIUM,
   // A per-launch secret (desktop mode) would make every bench request a 401.
   STUDIO_SECRET: '',
+  // What `npm start` (scripts/start.sh) and the container set: the server as users run it.
+  MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
 };
 
 /** What is rendered warm, in which formats, with the engine-alone median from engine-baselines.md. */
@@ -536,6 +538,8 @@ async function phasePeers(): Promise<PhaseP> {
     const { STUDIO_CACHE_BYTES: _, ...cacheOn } = BASE_ENV;
     server = await startServer(REPO_ROOT, LAUNCH, { ...cacheOn, STUDIO_PRELOAD: 'in-process' });
     const url = server.baseUrl;
+    // The preloaded workers load their libraries in the first seconds: measure after that.
+    await waitTreeIdle(server.pid, 60_000);
     await guarded(out.peers, 'cached', 'Cached answers (same GET, 50 connections): Studio / a bare Fastify route sending the same bytes', log, async () => {
       const r = await cachedComparison(url, GRAPHVIZ_SMALL, REPO_ROOT, { connections: 50, blockSeconds: QUICK ? 2 : 4, blocks: QUICK ? 2 : 4 });
       return {
