@@ -10,8 +10,12 @@
  *   C. every local type rendered once, then the memory once the runtime manager's idle stop
  *      has stopped every engine (STUDIO_IDLE_STOP_S=3).
  * Then, with no server running, the per-diagram tools a user would otherwise call (dot,
- * a cold PlantUML JVM, mmdc, blockdiag's command) on the same diagrams. Every answer is checked to be a real
- * picture of the diagram, so errors never pass as fast renders.
+ * a cold PlantUML JVM, mmdc, blockdiag's command) on the same diagrams; and
+ *   P. the peers of issue 12 (peers.ts, batch.ts), each interleaved in blocks with Studio on
+ *      the same diagrams: `dot -Tsvg` and the WASM engine alone, PlantUML's picoweb and a cold
+ *      `java -jar`, `mmdc` and one warm Mermaid page, a bare Fastify route for cached answers
+ *      (autocannon), and a folder of mixed files through `kroki-studio render`.
+ * Every answer is checked to be a real picture of the diagram, so errors never pass as fast renders.
  *
  * Flags: --quick (fewer runs, for trying the script), --no-write (print only),
  * --built (start the compiled server, `node bin/kroki-studio.js`, instead of tsx),
