@@ -38,10 +38,10 @@ try {
   await new Promise((r) => setTimeout(r, 4000));
   for (const d of [...ALL_SMALL, ...GALLERY_TYPES.map(galleryDiagram)]) await client.post(d.type, 'svg', d.source).catch(() => undefined);
   await client.post('ditaa', 'png', DITAA_SMALL.source).catch(() => undefined);
-  line('after the renders');
+  await line('after the renders');
   await waitTreeIdle(server.pid, 30_000);
   await new Promise((r) => setTimeout(r, 20_000));
-  line('idle');
+  await line('idle');
 } finally {
   client.close();
   await server.stop();
