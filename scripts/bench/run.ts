@@ -444,6 +444,7 @@ interface PhaseC {
 }
 
 const IDLE_STOP_S = 20;
+const IDLE_SETTLE_MS = 10_000;
 
 /** What the runtime manager gives back: every local type drawn once, then left alone until the idle stop has run. */
 async function phaseIdleStop(): Promise<PhaseC> {
@@ -475,8 +476,9 @@ async function phaseIdleStop(): Promise<PhaseC> {
       await sleep(500);
     }
     out.stoppedAfterMs = performance.now() - lastRender;
-    // Let stopped processes exit and the allocator hand pages back before sampling.
-    await sleep(2000);
+    // Idle is a steady state: stopped processes exit, and the ended workers' pages go back
+    // over the next seconds (V8's and the allocator's own trimming), so sample after that.
+    await sleep(IDLE_SETTLE_MS);
     out.idle = sampleTree(server.pid, true);
     log(`C: engines ${JSON.stringify(out.states)} after ${ms(out.stoppedAfterMs)} ms; PSS ${mbText(out.idle.pssBytes)}`);
   } catch (err) {
@@ -1089,7 +1091,7 @@ function renderReport(
     c.error
       ? `Idle stop (phase C): error: ${c.error}`
       : `Idle stop (phase C, \`STUDIO_PRELOAD=all STUDIO_IDLE_STOP_S=${c.idleStopS}\`, every local type drawn once): PSS sum ${mbText(c.warm?.pssBytes)} right after the renders (${c.warm?.processes ?? 0} processes; ${c.warm ? pssKinds(c.warm) : '—'}), ` +
-          `${mbText(c.idle?.pssBytes)} once the runtime manager had stopped the engines ${c.stoppedAfterMs !== undefined ? ms(c.stoppedAfterMs) : '—'} ms after the last render (${c.idle?.processes ?? 0} processes; ${c.idle ? pssKinds(c.idle) : '—'}). ` +
+          `${mbText(c.idle?.pssBytes)} once the runtime manager had stopped the engines ${c.stoppedAfterMs !== undefined ? ms(c.stoppedAfterMs) : '—'} ms after the last render (sampled ${IDLE_SETTLE_MS / 1000} s later) (${c.idle?.processes ?? 0} processes; ${c.idle ? pssKinds(c.idle) : '—'}). ` +
           `Engine states then: ${Object.entries(c.states ?? {})
             .map(([k, v]) => `${k} ${v}`)
             .join(', ')}. Worker-thread engines live inside the node process: their stop frees their heaps, but the allocator may keep part of the pages.`,

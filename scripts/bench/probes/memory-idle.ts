@@ -28,10 +28,16 @@ const server = await startServer(REPO_ROOT, launch, {
 });
 const client = new BenchClient(server.baseUrl);
 const anon = () => /^RssAnon:\s+(\d+)/m.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))?.[1];
-const line = (what: string) => {
+/** The main thread's V8 heap and external memory, from the server's own /metrics. */
+const heap = async () => {
+  const text = await (await fetch(`${server.baseUrl}/metrics`)).text();
+  const value = (name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? NaN) / 1e6;
+  return `main heap used ${value('studio_nodejs_heap_size_used_bytes').toFixed(0)} MB of ${value('studio_nodejs_heap_size_total_bytes').toFixed(0)}, external ${value('studio_nodejs_external_memory_bytes').toFixed(0)} MB`;
+};
+const line = async (what: string) => {
   const t = sampleTree(server.pid, true);
   console.log(
-    `${JSON.stringify(extra)} ${launch} ${what}: tree PSS ${((t.pssBytes ?? 0) / 1e6).toFixed(0)} MB in ${t.processes} processes; node RssAnon ${(Number(anon()) / 1024).toFixed(0)} MB`,
+    `${JSON.stringify(extra)} ${launch} ${what}: tree PSS ${((t.pssBytes ?? 0) / 1e6).toFixed(0)} MB in ${t.processes} processes; node RssAnon ${(Number(anon()) / 1024).toFixed(0)} MB; ${await heap()}`,
   );
 };
 try {
