@@ -924,7 +924,7 @@ function renderReport(
   );
   parts.push(
     `Each comparison runs its sides in turn, in blocks (${QUICK ? 4 : 12} blocks for the latency rows, the order rotating), on one server started with the default preload and its cache off, after its JVM's background warm-up (\`STUDIO_JVM_WARMUP\`) had finished. ` +
-      'PlantUML\'s own server is `java -jar plantuml.jar -picoweb:PORT:127.0.0.1` from the same jar with the JVM\'s defaults, sent the same warm-up renders first (two at a time) and then `POST /render` with `{"source", "options": ["-tsvg"]}`; it closes the connection after each answer, Studio keeps it alive. ' +
+      'PlantUML\'s own server is `java -jar plantuml.jar -picoweb:PORT:127.0.0.1` from the same jar with the JVM\'s defaults, sent the same warm-up renders first (two at a time) and then `POST /render` with `{"source", "options": ["-tsvg"]}`, over keep-alive connections like Studio\'s (a request that meets a connection picoweb has just closed is sent again once). ' +
       'The engine alone is hpcc-js WASM Graphviz called in the bench process, and one warm Chromium page running `mermaid.render` driven over CDP, as the server does. ' +
       'The cached case is autocannon with 50 connections on the same `GET /graphviz/svg/<encoded>` (a cache hit after the first) against `scripts/bench/bare-fastify.mjs`, a Fastify route with no logging that sends the same bytes, each in its own process, blocks alternating. ' +
       (p.batch
