@@ -164,12 +164,18 @@ export async function startPicoweb(jar: string, warmupRenders: number): Promise<
     await new Promise((r) => setTimeout(r, 100));
   }
   // The warm-up Studio's JVM runs in the background (STUDIO_JVM_WARMUP samples), two at a time like its two render threads.
+  // Like Studio's warm-up, a sample picoweb refuses (or answers by closing the connection) still warmed the code; only many failures end it.
   let next = 0;
+  let failures = 0;
   await Promise.all(
     [0, 1].map(async () => {
       while (next < warmupRenders) {
         const sample = plantumlWarmUpSample(next++);
-        await request(sample.source, sample.format);
+        try {
+          await request(sample.source, sample.format);
+        } catch (err) {
+          if (++failures > warmupRenders / 10) throw err;
+        }
       }
     }),
   );
