@@ -48,9 +48,32 @@ try {
   await waitTreeIdle(server.pid, 30_000);
   await new Promise((r) => setTimeout(r, 20_000));
   await line('idle');
+  console.log(`node's resident memory by mapping once idle (/proc/PID/smaps): ${smapsSummary(server.pid)}`);
 } finally {
   client.close();
   await server.stop();
+}
+
+/** Resident memory by kind of mapping: glibc's brk heap, anonymous mappings by size (malloc arenas and V8/WASM reservations are MB-sized, V8's pages smaller), files. */
+function smapsSummary(pid: number): string {
+  const buckets = new Map<string, number>();
+  let current = '';
+  for (const l of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const m = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/.exec(l);
+    if (m) {
+      const kb = (parseInt(m[2]!, 16) - parseInt(m[1]!, 16)) / 1024;
+      const name = m[3] || '[anon]';
+      current = name.startsWith('/') ? 'files' : name === '[anon]' ? `anonymous ${kb >= 1024 ? '≥ 1 MB' : '< 1 MB'}` : name;
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+)/.exec(l);
+    if (rss) buckets.set(current, (buckets.get(current) ?? 0) + Number(rss[1]));
+  }
+  return [...buckets]
+    .sort((a, b) => b[1] - a[1])
+    .filter(([, kb]) => kb >= 1024)
+    .map(([k, kb]) => `${k} ${(kb / 1024).toFixed(0)} MB`)
+    .join(', ');
 }
 
 function existsBuild(): boolean {
