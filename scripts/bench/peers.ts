@@ -167,18 +167,24 @@ export async function startPicoweb(jar: string, warmupRenders: number): Promise<
   // Like Studio's warm-up, a sample picoweb refuses (or answers by closing the connection) still warmed the code; only many failures end it.
   let next = 0;
   let failures = 0;
-  await Promise.all(
-    [0, 1].map(async () => {
-      while (next < warmupRenders) {
-        const sample = plantumlWarmUpSample(next++);
-        try {
-          await request(sample.source, sample.format);
-        } catch (err) {
-          if (++failures > warmupRenders / 10) throw err;
+  try {
+    await Promise.all(
+      [0, 1].map(async () => {
+        while (next < warmupRenders) {
+          const sample = plantumlWarmUpSample(next++);
+          try {
+            await request(sample.source, sample.format);
+          } catch (err) {
+            if (++failures > warmupRenders / 10) throw err;
+          }
         }
-      }
-    }),
-  );
+      }),
+    );
+  } catch (err) {
+    // No JVM may outlive a failed start.
+    child.kill('SIGKILL');
+    throw err;
+  }
   return {
     port,
     async render(diagram) {
