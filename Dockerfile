@@ -87,6 +87,7 @@ COPY scripts/docker/healthcheck.mjs ./scripts/docker/healthcheck.mjs
 
 # Every setting can be changed at run time (docker run -e / compose environment).
 ENV NODE_ENV=production \
+    MALLOC_ARENA_MAX=2 \
     STUDIO_HOST=0.0.0.0 \
     STUDIO_PORT=8080 \
     STUDIO_CHROMIUM_PATH=/usr/bin/chromium \

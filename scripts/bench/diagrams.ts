@@ -230,3 +230,40 @@ export const GALLERY_TYPES = [
   'diagramsnet',
   'wireviz',
 ] as const;
+
+/** The issue-12 "large" PlantUML case: 100 classes with fields, in packages, linked in a tree plus cross links. */
+function plantuml100Classes(): string {
+  const lines = ['@startuml'];
+  for (let p = 0; p < 5; p++) {
+    lines.push(`package pkg${p} {`);
+    for (let i = p * 20; i < p * 20 + 20; i++) lines.push(`  class Class${i} {`, `    +id${i} : int`, `    -name : String`, `    +run${i}() : void`, '  }');
+    lines.push('}');
+  }
+  for (let i = 1; i < 100; i++) lines.push(`Class${Math.floor((i - 1) / 3)} ${i % 4 === 0 ? '*--' : '-->'} Class${i}`);
+  for (let i = 0; i < 100; i += 9) lines.push(`Class${i} ..> Class${(i * 7 + 11) % 100}`);
+  lines.push('@enduml', '');
+  return lines.join('\n');
+}
+
+export const PLANTUML_LARGE: BenchDiagram = {
+  type: 'plantuml',
+  label: '100-class diagram in 5 packages',
+  source: plantuml100Classes(),
+  expect: ['Class0', 'Class99', 'run42'],
+};
+
+/** The issue-12 Mermaid throughput case: a 100-node flowchart. */
+function mermaid100Nodes(): string {
+  const lines = ['flowchart LR'];
+  for (let i = 0; i < 100; i++) lines.push(`  n${i}[Step ${i}]`);
+  for (let i = 1; i < 100; i++) lines.push(`  n${Math.floor((i - 1) / 2)} --> n${i}`);
+  for (let i = 0; i < 100; i += 13) lines.push(`  n${i} -.-> n${(i * 5 + 7) % 100}`);
+  return lines.join('\n') + '\n';
+}
+
+export const MERMAID_LARGE: BenchDiagram = {
+  type: 'mermaid',
+  label: '100-node flowchart',
+  source: mermaid100Nodes(),
+  expect: ['Step 0', 'Step 99'],
+};

@@ -32,6 +32,13 @@ async function timed(warmup: number, runs: number, once: () => unknown, idleGapM
  * `idleGapMs` of sleep before each timed render. On a virtual machine whose CPU is handed
  * to other guests while ours is idle, the gap shows what waking up costs the same code.
  */
+/** hpcc-js WASM Graphviz loaded in this process: one SVG layout per call. */
+export async function graphvizEngine(): Promise<(source: string) => string> {
+  const { Graphviz } = await import('@hpcc-js/wasm-graphviz');
+  const graphviz = await Graphviz.load();
+  return (source) => graphviz.layout(source, 'svg', 'dot');
+}
+
 export async function graphvizAlone(diagram: BenchDiagram, warmup: number, runs: number, idleGapMs = 0): Promise<Summary> {
   const { Graphviz } = await import('@hpcc-js/wasm-graphviz');
   const graphviz = await Graphviz.load();
@@ -45,8 +52,13 @@ export async function graphvizAlone(diagram: BenchDiagram, warmup: number, runs:
   );
 }
 
-/** `mermaid.render` in one page of system Chromium, with the bundle the server serves. */
-export async function mermaidAlone(diagram: BenchDiagram, chromiumPath: string, warmup: number, runs: number): Promise<Summary> {
+/** One warm page of system Chromium with the bundle the server serves, `mermaid.render` called from Node (CDP round trip included). */
+export interface MermaidPage {
+  render(source: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function openMermaidPage(chromiumPath: string): Promise<MermaidPage> {
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run'] });
   try {
@@ -56,11 +68,26 @@ export async function mermaidAlone(diagram: BenchDiagram, chromiumPath: string, 
     await page.addScriptTag({ content: bundle.body.toString('utf8') });
     type M = { initialize(c: unknown): void; render(id: string, s: string): Promise<{ svg: string }> };
     await page.evaluate(() => (window as unknown as { mermaid: M }).mermaid.initialize({ startOnLoad: false, securityLevel: 'strict' }));
-    return await timed(warmup, runs, async () => {
-      const svg = await page.evaluate((src) => (window as unknown as { mermaid: M }).mermaid.render('bench', src).then((r) => r.svg), diagram.source);
-      if (!svg.includes('<svg')) throw new Error('Mermaid drew no SVG');
-    });
-  } finally {
+    return {
+      async render(source) {
+        const svg = await page.evaluate((src) => (window as unknown as { mermaid: M }).mermaid.render('bench', src).then((r) => r.svg), source);
+        if (!svg.includes('<svg')) throw new Error('Mermaid drew no SVG');
+        return svg;
+      },
+      close: () => browser.close(),
+    };
+  } catch (err) {
     await browser.close();
+    throw err;
+  }
+}
+
+/** `mermaid.render` in one page of system Chromium, with the bundle the server serves. */
+export async function mermaidAlone(diagram: BenchDiagram, chromiumPath: string, warmup: number, runs: number): Promise<Summary> {
+  const page = await openMermaidPage(chromiumPath);
+  try {
+    return await timed(warmup, runs, () => page.render(diagram.source));
+  } finally {
+    await page.close();
   }
 }

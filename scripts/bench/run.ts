@@ -10,11 +10,17 @@
  *   C. every local type rendered once, then the memory once the runtime manager's idle stop
  *      has stopped every engine (STUDIO_IDLE_STOP_S=3).
  * Then, with no server running, the per-diagram tools a user would otherwise call (dot,
- * a cold PlantUML JVM, mmdc, blockdiag's command, Kroki's latex + dvisvgm) on the same diagrams. Every answer is checked to be a real
- * picture of the diagram, so errors never pass as fast renders.
+ * a cold PlantUML JVM, mmdc, blockdiag's command, Kroki's latex + dvisvgm) on the same diagrams; and
+ *   P. the peers of issue 12 (peers.ts, batch.ts), each interleaved in blocks with Studio on
+ *      the same diagrams: `dot -Tsvg` and the WASM engine alone, PlantUML's picoweb and a cold
+ *      `java -jar`, `mmdc` and one warm Mermaid page, a bare Fastify route for cached answers
+ *      (autocannon), and a folder of mixed files through `kroki-studio render`.
+ * Every answer is checked to be a real picture of the diagram, so errors never pass as fast renders.
  *
  * Flags: --quick (fewer runs, for trying the script), --no-write (print only),
  * --built (start the compiled server, `node bin/kroki-studio.js`, instead of tsx),
+ * --only-peers (only the issue-12 comparisons and phase C, printed, nothing written),
+ * --only-engines (phase B alone: docs/engines.md's table of versions and warm medians),
  * --wait-quiet=SECONDS (first wait up to SECONDS for the 1-minute load average to drop
  * below the CPU count × 0.75, on a shared machine).
  */
@@ -22,6 +28,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EngineTypeInfo, EnginesResponse } from '../../shared/api.js';
+import { DIAGRAM_TYPES } from '../../shared/diagram-types.js';
+import { batchBenchmark, type BatchResult } from './batch.js';
 import { blockdiagTool, dotTool, mmdcTool, plantumlJarTool, tikzKrokiTool, type ColdTool } from './cold-tools.js';
 import { graphvizAlone, mermaidAlone } from './engine-alone.js';
 import {
@@ -30,8 +38,10 @@ import {
   GALLERY_TYPES,
   galleryDiagram,
   GRAPHVIZ_SMALL,
+  MERMAID_LARGE,
   MERMAID_SMALL,
   NOMNOML_SMALL,
+  PLANTUML_LARGE,
   PLANTUML_SMALL,
   TIKZ_SMALL,
   VEGALITE_SMALL,
@@ -42,6 +52,7 @@ import {
 import { BenchClient, checkPicture } from './http-client.js';
 import { loadAverage, loadText, machineFacts, waitForQuiet, type MachineFacts } from './machine.js';
 import { isChromium, processTree, sampleTree, TreeSampler, waitTreeIdle, type PeakMemory, type TreeSample } from './proc-tree.js';
+import { cachedComparison, guarded, runPeers, type PeerResults } from './peers.js';
 import { mark, readSectionRows, table, writeSection, type Verdict } from './report.js';
 import { cliArgs, startServer, type Launch, type StartedServer, type StopResult } from './server-process.js';
 import { ms, summarise, type Summary } from './stats.js';
@@ -78,6 +89,8 @@ const BASE_ENV: Record<string, string> = {
   STUDIO_CHROMIUM_PATH: CHROMIUM,
   // A per-launch secret (desktop mode) would make every bench request a 401.
   STUDIO_SECRET: '',
+  // What `npm start` (scripts/start.sh) and the container set: the server as users run it.
+  MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
 };
 
 /** What is rendered warm, in which formats, with the engine-alone median from engine-baselines.md. */
@@ -423,6 +436,8 @@ async function phaseAllWarm(): Promise<PhaseB> {
 
 interface PhaseC {
   idleStopS: number;
+  /** Peak of the whole tree while every local type is drawn. */
+  memory?: PeakMemory;
   /** Whole tree right after one render of every local type. */
   warm?: TreeSample;
   /** Once no engine is ready or starting any more. */
@@ -433,21 +448,27 @@ interface PhaseC {
 }
 
 const IDLE_STOP_S = 20;
+const IDLE_SETTLE_MS = 10_000;
 
 /** What the runtime manager gives back: every local type drawn once, then left alone until the idle stop has run. */
 async function phaseIdleStop(): Promise<PhaseC> {
   const out: PhaseC = { idleStopS: IDLE_STOP_S };
   let server: StartedServer | undefined;
   let client: BenchClient | undefined;
+  let sampler: TreeSampler | undefined;
   try {
     log(`C: starting the server with STUDIO_PRELOAD=all, STUDIO_IDLE_STOP_S=${IDLE_STOP_S}`);
     server = await startServer(REPO_ROOT, LAUNCH, { ...BASE_ENV, STUDIO_PRELOAD: 'all', STUDIO_IDLE_STOP_S: String(IDLE_STOP_S) });
+    sampler = new TreeSampler(server.pid);
+    sampler.start();
     client = new BenchClient(server.baseUrl);
     await waitForEngines(client, server, () => true, 30_000);
     const { local } = await localTypes(client);
     for (const plan of PLAN) if (local.has(plan.diagram.type)) await renderChecked(client, plan.diagram, plan.formats[0]!);
     await waitTreeIdle(server.pid, 30_000);
     out.warm = sampleTree(server.pid, true);
+    out.memory = sampler.stop();
+    sampler = undefined;
     const lastRender = performance.now();
     log(`C: every local type drawn; PSS ${mbText(out.warm.pssBytes)}; waiting for the idle stop`);
     const deadline = lastRender + (IDLE_STOP_S + 60) * 1000;
@@ -459,16 +480,107 @@ async function phaseIdleStop(): Promise<PhaseC> {
       await sleep(500);
     }
     out.stoppedAfterMs = performance.now() - lastRender;
-    // Let stopped processes exit and the allocator hand pages back before sampling.
-    await sleep(2000);
+    // Idle is a steady state: stopped processes exit, and the ended workers' pages go back
+    // over the next seconds (V8's and the allocator's own trimming), so sample after that.
+    await sleep(IDLE_SETTLE_MS);
     out.idle = sampleTree(server.pid, true);
     log(`C: engines ${JSON.stringify(out.states)} after ${ms(out.stoppedAfterMs)} ms; PSS ${mbText(out.idle.pssBytes)}`);
   } catch (err) {
     out.error = errorText(err);
     log(`C: ERROR ${out.error}`);
   } finally {
+    if (sampler) out.memory = sampler.stop();
     client?.close();
     if (server) await server.stop();
+  }
+  return out;
+}
+
+interface PhaseP {
+  peers?: PeerResults;
+  batch?: BatchResult;
+  batchError?: string;
+  error?: string;
+}
+
+/**
+ * Issue 12: Studio against the peers, interleaved in blocks (peers.ts), on a server with
+ * its cache off; then the cached case on a server with its cache on; then the batch run.
+ */
+async function phasePeers(): Promise<PhaseP> {
+  const out: PhaseP = {};
+  let server: StartedServer | undefined;
+  let client: BenchClient | undefined;
+  const peerPlan = {
+    quick: QUICK,
+    jar: PLANTUML_JAR,
+    mmdc: MMDC,
+    chromium: CHROMIUM,
+    repoRoot: REPO_ROOT,
+    jvmWarmup: Number(process.env.STUDIO_JVM_WARMUP ?? 800),
+    graphviz: GRAPHVIZ_SMALL,
+    plantumlSmall: PLANTUML_SMALL,
+    plantumlLarge: PLANTUML_LARGE,
+    mermaidSmall: MERMAID_SMALL,
+    mermaidLarge: MERMAID_LARGE,
+    log,
+  };
+  try {
+    log('P: starting the server (default preload, cache off) for the peer comparisons');
+    server = await startServer(REPO_ROOT, LAUNCH, BASE_ENV);
+    client = new BenchClient(server.baseUrl);
+    await waitForEngines(client, server, (r) => r === 'in-process' || r === 'jvm', 30_000);
+    await renderChecked(client, MERMAID_SMALL, 'svg');
+    // Studio's JVM warms itself in the background; picoweb gets the same renders before it is measured.
+    log(`P: waited ${ms(await waitTreeIdle(server.pid, 90_000))} ms for the background warm-up`);
+    out.peers = await runPeers(client, peerPlan);
+  } catch (err) {
+    out.error = errorText(err);
+    log(`P: ERROR ${out.error}`);
+  } finally {
+    client?.close();
+    if (server) await server.stop();
+    server = undefined;
+  }
+  out.peers ??= { comparisons: {} };
+  try {
+    log('P: starting the server with its cache on for the cached case');
+    const { STUDIO_CACHE_BYTES: _, ...cacheOn } = BASE_ENV;
+    server = await startServer(REPO_ROOT, LAUNCH, { ...cacheOn, STUDIO_PRELOAD: 'in-process' });
+    const url = server.baseUrl;
+    // The preloaded workers load their libraries in the first seconds: measure after that.
+    await waitTreeIdle(server.pid, 60_000);
+    await guarded(out.peers, 'cached', 'Cached answers (same GET, 50 connections): Studio / a bare Fastify route sending the same bytes', log, async () => {
+      const r = await cachedComparison(url, GRAPHVIZ_SMALL, REPO_ROOT, { connections: 50, blockSeconds: QUICK ? 2 : 4, blocks: QUICK ? 2 : 4 });
+      return {
+        sides: { studio: r.studioRps, bare: r.bareRps },
+        ratio: r.studioRps / r.bareRps,
+        detail: `(${r.studioRps.toFixed(0)} vs ${r.bareRps.toFixed(0)} answers/s, ${r.bytes} bytes each, ${r.blocks} blocks of ${r.blockSeconds} s per side)`,
+      };
+    });
+  } catch (err) {
+    log(`P: cached server: ERROR ${errorText(err)}`);
+  } finally {
+    if (server) await server.stop();
+  }
+  try {
+    const counts = QUICK ? { graphviz: 8, plantuml: 6, mermaid: 6 } : { graphviz: 40, plantuml: 35, mermaid: 25 };
+    log(`P: batch, ${counts.graphviz + counts.plantuml + counts.mermaid} files`);
+    out.batch = await batchBenchmark({
+      repoRoot: REPO_ROOT,
+      launch: LAUNCH,
+      env: { KROKI_URL: '', STUDIO_ENGINE_POLICY: 'local', STUDIO_CHROMIUM_PATH: CHROMIUM },
+      counts,
+      diagrams: { graphviz: GRAPHVIZ_SMALL, plantuml: PLANTUML_SMALL, mermaid: MERMAID_SMALL },
+      jar: PLANTUML_JAR,
+      mmdc: MMDC,
+      chromium: CHROMIUM,
+      log,
+    });
+    log(`P: batch: the tools took ${out.batch.ratio.toFixed(1)}× as long`);
+  } catch (err) {
+    out.batchError = errorText(err);
+    log(`P: batch: ERROR ${out.batchError}`);
   }
   return out;
 }
@@ -591,6 +703,63 @@ interface Target {
   measured: string;
   limit: string;
   verdict: Verdict;
+  detail?: string;
+}
+
+function sideText(v: Summary | number): string {
+  return typeof v === 'number' ? `${v.toFixed(1)}/s` : `${ms(v.median)} ms (p95 ${ms(v.p95)}, n ${v.n})`;
+}
+
+/** Issue 12's table: each ratio against its target. */
+function peerTargets(p: PhaseP, c: PhaseC): Target[] {
+  const rows: Target[] = [];
+  const cmp = (key: string, limit: string, pass: (r: number) => boolean, unit = '×') => {
+    const x = p.peers?.comparisons[key];
+    const r = x?.ratio;
+    rows.push({
+      name: x?.name ?? key,
+      measured: x?.error ? `error: ${x.error}` : r === undefined ? 'not run' : `${r.toFixed(2)}${unit} ${x?.detail ?? ''}`.trim(),
+      limit,
+      verdict: r === undefined || !Number.isFinite(r) ? 'NOT MEASURED' : pass(r) ? 'PASS' : 'FAIL',
+      detail: x
+        ? Object.entries(x.sides)
+            .map(([k, v]) => `${k} ${sideText(v)}`)
+            .join('; ')
+        : '',
+    });
+  };
+  cmp('graphvizAlone', '≤ 1.3×', (r) => r <= 1.3);
+  cmp('dot', '≥ 8×', (r) => r >= 8);
+  cmp('plantumlSmall', '≥ 1.2× in every run', (r) => r >= 1.2);
+  cmp('plantumlLarge', '≥ 1.2×', (r) => r >= 1.2);
+  cmp('plantumlLargeThroughput', '≥ 1.2×', (r) => r >= 1.2);
+  cmp('plantumlJar', '> 1×', (r) => r > 1);
+  cmp('mmdc', '> 1×', (r) => r > 1);
+  cmp('mermaidThroughput', '≥ 1.8× (both cores)', (r) => r >= 1.8);
+  cmp('cached', '≥ 0.7', (r) => r >= 0.7, '');
+  const budget = 1536 * 1024 * 1024;
+  rows.push({
+    name: 'Memory: every local type drawn (phase C), peak PSS of the whole tree, within the runtime manager budget',
+    measured: c.memory?.peakPss ? mbText(c.memory.peakPss) : `not measured${c.error ? `: ${c.error}` : ''}`,
+    limit: `≤ ${mbText(budget)} (STUDIO_MEMORY_BUDGET_MB default)`,
+    verdict: verdictLe(c.memory?.peakPss ?? undefined, budget),
+  });
+  rows.push({
+    name: 'Memory once idle (phase C, every engine stopped by the idle stop), PSS of the whole tree',
+    measured: c.idle ? `${mbText(c.idle.pssBytes)} (${c.idle.processes} processes)` : `not measured${c.error ? `: ${c.error}` : ''}`,
+    limit: '≤ 300 MB',
+    verdict: verdictLe(c.idle?.pssBytes ?? undefined, 300 * MB),
+  });
+  const batch = p.batch;
+  rows.push({
+    name: `Batch: ${batch?.files ?? 100} mixed files, a tool per file (\`dot\`, \`java -jar\`, \`mmdc\`) / one \`kroki-studio render\``,
+    measured: batch
+      ? `${batch.ratio.toFixed(1)}× (${ms(batch.toolsMs)} vs ${batch.studioMs.map((v) => ms(v)).join(' / ')} ms)`
+      : `error: ${p.batchError ?? 'not run'}`,
+    limit: '≥ 10×',
+    verdict: batch ? (batch.ratio >= 10 ? 'PASS' : 'FAIL') : 'NOT MEASURED',
+  });
+  return rows;
 }
 
 function verdictLe(value: number | undefined, limit: number): Verdict {
@@ -725,8 +894,10 @@ function renderReport(
   c: PhaseC,
   cold: ColdRow[],
   alone: AloneRows,
+  p: PhaseP,
 ): { markdown: string; targets: Target[] } {
-  const targets = buildTargets(a, built, b, cold);
+  const peerRows = peerTargets(p, c);
+  const targets = [...peerRows, ...buildTargets(a, built, b, cold)];
   const { facts, totalSeconds } = run;
   const parts: string[] = [];
   parts.push('## Server benchmark');
@@ -747,6 +918,31 @@ function renderReport(
         `Each answer is checked (SVG contains the diagram's labels; PNG has the signature and a plausible size). Warm numbers: ${WARMUP} warm-up renders, then ${RUNS} sequential timed renders per row, on the server started with \`STUDIO_PRELOAD=all\`. ` +
         `Memory: RSS and PSS of every process in the server's tree, read from /proc every 100 ms (PSS every 1 s).`,
     ].join('\n'),
+  );
+
+  parts.push('### Against the peers (issue 12: ratios measured in this run, interleaved in blocks)');
+  parts.push(
+    table(
+      ['comparison', 'this run', 'target', 'result', 'medians / rates of each side'],
+      peerRows.map((t) => [t.name, t.measured, t.limit, mark(t.verdict), t.detail ?? '']),
+    ),
+  );
+  parts.push(
+    `Each comparison runs its sides in turn, in blocks (${QUICK ? 4 : 12} blocks for the latency rows, the order rotating), on one server started with the default preload and its cache off, after its JVM's background warm-up (\`STUDIO_JVM_WARMUP\`) had finished. ` +
+      'PlantUML\'s own server is `java -jar plantuml.jar -picoweb:PORT:127.0.0.1` from the same jar with the JVM\'s defaults, sent the same warm-up renders first (two at a time) and then `POST /render` with `{"source", "options": ["-tsvg"]}`, over keep-alive connections like Studio\'s (a request that meets a connection picoweb has just closed is sent again once). ' +
+      'The engine alone is hpcc-js WASM Graphviz called in the bench process, and one warm Chromium page running `mermaid.render` driven over CDP, as the server does. ' +
+      'The cached case is autocannon with 50 connections on the same `GET /graphviz/svg/<encoded>` (a cache hit after the first) against `scripts/bench/bare-fastify.mjs`, a Fastify route with no logging that sends the same bytes, each in its own process, blocks alternating. ' +
+      (p.batch
+        ? `Batch: ${p.batch.files} files (${Object.entries(p.batch.byType)
+            .map(([k, v]) => `${v} ${k}`)
+            .join(
+              ', ',
+            )}; each with its own label) drawn by one \`${p.batch.command}\` (${p.batch.studioMs.map((v) => `${ms(v)} ms`).join(' before and ')} after the tools; JVM and Chromium start-up included) against each file's tool run one after another (${Object.entries(
+            p.batch.toolMsByType,
+          )
+            .map(([k, v]) => `${k} ${ms(v)} ms`)
+            .join(', ')}).`
+        : `Batch: ${p.batchError ?? 'not run'}.`),
   );
 
   parts.push('### Targets');
@@ -900,7 +1096,7 @@ function renderReport(
     c.error
       ? `Idle stop (phase C): error: ${c.error}`
       : `Idle stop (phase C, \`STUDIO_PRELOAD=all STUDIO_IDLE_STOP_S=${c.idleStopS}\`, every local type drawn once): PSS sum ${mbText(c.warm?.pssBytes)} right after the renders (${c.warm?.processes ?? 0} processes; ${c.warm ? pssKinds(c.warm) : '—'}), ` +
-          `${mbText(c.idle?.pssBytes)} once the runtime manager had stopped the engines ${c.stoppedAfterMs !== undefined ? ms(c.stoppedAfterMs) : '—'} ms after the last render (${c.idle?.processes ?? 0} processes; ${c.idle ? pssKinds(c.idle) : '—'}). ` +
+          `${mbText(c.idle?.pssBytes)} once the runtime manager had stopped the engines ${c.stoppedAfterMs !== undefined ? ms(c.stoppedAfterMs) : '—'} ms after the last render (sampled ${IDLE_SETTLE_MS / 1000} s later) (${c.idle?.processes ?? 0} processes; ${c.idle ? pssKinds(c.idle) : '—'}). ` +
           `Engine states then: ${Object.entries(c.states ?? {})
             .map(([k, v]) => `${k} ${v}`)
             .join(', ')}. Worker-thread engines live inside the node process: their stop frees their heaps, but the allocator may keep part of the pages.`,
@@ -966,7 +1162,11 @@ async function phaseEngineAlone(): Promise<AloneRows> {
 const HISTORY = 'server-bench-history';
 const HISTORY_ROWS = 15;
 
-function historyRow(run: RunContext, b: PhaseB, cold: ColdRow[], alone: AloneRows, targets: Target[]): string[] {
+function historyRow(run: RunContext, b: PhaseB, cold: ColdRow[], alone: AloneRows, targets: Target[], p: PhaseP): string[] {
+  const r = (key: string) => {
+    const v = p.peers?.comparisons[key]?.ratio;
+    return v === undefined ? '—' : v.toFixed(2);
+  };
   const median = (s: Summary | undefined) => (s ? ms(s.median) : '—');
   const http = (type: string) => median(warmFor(b, type, 'svg')?.summary);
   return [
@@ -979,6 +1179,17 @@ function historyRow(run: RunContext, b: PhaseB, cold: ColdRow[], alone: AloneRow
     `${median(alone.mermaid?.summary)} / ${http('mermaid')}`,
     mbText(b.memory?.peakPss),
     `${targets.filter((t) => t.verdict === 'PASS').length} of ${targets.length}`,
+    [
+      r('graphvizAlone'),
+      r('dot'),
+      r('plantumlSmall'),
+      r('plantumlLarge'),
+      r('plantumlLargeThroughput'),
+      r('mermaidThroughput'),
+      r('cached'),
+      p.batch ? p.batch.ratio.toFixed(1) : '—',
+    ].join(' · '),
+    run.loadBefore[0]!.toFixed(1),
   ];
 }
 
@@ -993,6 +1204,8 @@ function historySection(row: string[]): string {
     'Mermaid alone / HTTP ms',
     'peak PSS',
     'targets met',
+    'peers: GV HTTP/alone · dot/Studio · picoweb/Studio small · large · large 2-client · Mermaid rate × · cached · batch ×',
+    'load at start',
   ];
   const rows = [table(header, [row]).split('\n')[2]!, ...readSectionRows(DOCS_FILE, HISTORY)].slice(0, HISTORY_ROWS);
   return [
@@ -1005,7 +1218,8 @@ function historySection(row: string[]): string {
 /** docs/engines.md's table: every type, where it renders, its formats, engine and version, and this run's warm median. */
 function enginesTable(run: RunContext, b: PhaseB): string {
   const rows = (b.engines ?? [])
-    .filter((t) => !t.aliasOf)
+    // Every Kroki type (c4plantuml, seqdiag… share an engine), but not a second name of one (dot).
+    .filter((t) => !DIAGRAM_TYPES.some((m) => m.aliases.includes(t.type)))
     .sort((x, y) => x.type.localeCompare(y.type))
     .map((t) => {
       const warm = b.warm.find((w) => w.diagram.type === t.type && w.summary && w.format === (t.localFormats.includes('svg') ? 'svg' : w.format));
@@ -1037,18 +1251,39 @@ async function main(): Promise<void> {
   const waitedS =
     WAIT_QUIET_S > 0 ? await waitForQuiet(facts.cpus * 0.75, WAIT_QUIET_S, (l) => log(`waiting for a quieter machine (load ${l.toFixed(2)})`)) : 0;
   const loadBefore = loadAverage();
+  if (argv.has('--only-peers')) {
+    // For working on one target: the peer phase alone, printed, nothing written.
+    const p = await phasePeers();
+    const c = await phaseIdleStop();
+    process.stdout.write(
+      `\n${table(
+        ['comparison', 'this run', 'target', 'result', 'sides'],
+        peerTargets(p, c).map((t) => [t.name, t.measured, t.limit, mark(t.verdict), t.detail ?? '']),
+      )}\n`,
+    );
+    return;
+  }
+  if (argv.has('--only-engines')) {
+    // Every engine's warm median and version (phase B alone), written into docs/engines.md only.
+    const b = await phaseAllWarm();
+    const run: RunContext = { facts, loadBefore, loadAfter: loadAverage(), waitedS, totalSeconds: (performance.now() - started) / 1000 };
+    process.stdout.write(`\n${enginesTable(run, b)}\n`);
+    if (WRITE) writeSection(ENGINES_DOC, enginesTable(run, b), 'engines-table');
+    return;
+  }
   const a = await phaseDefaultPreload();
   const built = await phaseBuiltStartup();
   const b = await phaseAllWarm();
   const cold = await phaseColdTools();
   const c = await phaseIdleStop();
   const alone = await phaseEngineAlone();
+  const p = await phasePeers();
   const run: RunContext = { facts, loadBefore, loadAfter: loadAverage(), waitedS, totalSeconds: (performance.now() - started) / 1000 };
-  const { markdown, targets } = renderReport(run, a, built, b, c, cold, alone);
+  const { markdown, targets } = renderReport(run, a, built, b, c, cold, alone, p);
   process.stdout.write(`\n${markdown}`);
   if (WRITE) {
     writeSection(DOCS_FILE, markdown);
-    writeSection(DOCS_FILE, historySection(historyRow(run, b, cold, alone, targets)), HISTORY);
+    writeSection(DOCS_FILE, historySection(historyRow(run, b, cold, alone, targets, p)), HISTORY);
     writeSection(ENGINES_DOC, enginesTable(run, b), 'engines-table');
     log(`wrote the server section and a history row in ${path.relative(REPO_ROOT, DOCS_FILE)}`);
   }

@@ -42,6 +42,13 @@ export class RenderCache {
     return v;
   }
 
+  /** Like get(), but a miss is not counted: the render that follows counts it. */
+  getHit(key: string): CachedRender | undefined {
+    const v = this.lru?.get(key);
+    if (v) this.hits++;
+    return v;
+  }
+
   set(key: string, value: CachedRender): void {
     // A single picture larger than the whole budget is simply not cached.
     this.lru?.set(key, value);

@@ -22,6 +22,10 @@ export type Route =
   | { placement: 'upstream'; type: string; canonical: string; upstream: Upstream; formats: readonly OutputFormat[] }
   | { placement: 'unavailable'; type: string; canonical: string; formats: readonly OutputFormat[]; message: string };
 
+/** Render keys already worked out for one source, by type, format and options (see plan()). */
+export type PlanKeyMemo = Map<string, string>;
+const PLAN_KEYS_PER_SOURCE = 16;
+
 /** A checked request: where it renders and its cache key (also the ETag without quotes). */
 export interface RenderPlan {
   route: Route;
@@ -137,11 +141,23 @@ export class RenderCore {
   }
 
   /** Route and cache key for one request; throws UnsupportedFormatError for a format the route lacks. */
-  plan(type: string, format: OutputFormat, options: Record<string, string>, source: string): RenderPlan {
+  plan(type: string, format: OutputFormat, options: Record<string, string>, source: string, keys?: PlanKeyMemo): RenderPlan {
     const route = this.route(type, format);
     if (!route.formats.includes(format)) throw new UnsupportedFormatError(format, type, route.formats);
-    const key = renderKey(route.canonical, format, options, source, this.config.safeMode);
+    // A caller that sees the same source again (a GET for the same URL) keeps the hashes it had.
+    const memoKey = keys ? `${route.canonical}\0${format}\0${JSON.stringify(options)}` : '';
+    let key = keys?.get(memoKey);
+    if (key === undefined) {
+      key = renderKey(route.canonical, format, options, source, this.config.safeMode);
+      if (keys && keys.size < PLAN_KEYS_PER_SOURCE) keys.set(memoKey, key);
+    }
     return { route, type, format, source, options, key, etag: `"${key}"` };
+  }
+
+  /** The cached answer for a plan, if any, without starting anything (the hot path of a repeated GET). */
+  cached(plan: RenderPlan): RenderResult | undefined {
+    const hit = this.cache.getHit(plan.key);
+    return hit ? { ...hit, cached: true, etag: plan.etag } : undefined;
   }
 
   /** Render a plan: from the cache, by joining an identical render in flight, or anew. */

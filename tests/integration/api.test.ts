@@ -86,6 +86,24 @@ describe('GET /{type}/{format}/{encoded}', () => {
     expect(control.renders).toBe(before);
   });
 
+  it('a repeated GET (its source and keys remembered) counts one miss and one hit, and options still make their own picture', async () => {
+    const counter = async (name: string) => Number(new RegExp(`^${name} (\\d+)`, 'm').exec((await app.inject({ url: '/metrics' })).body)?.[1] ?? NaN);
+    const url = `/echo/svg/${encodeKrokiSource(`memo ${Date.now()}`)}`;
+    const [hits, misses] = [await counter('studio_cache_hits_total'), await counter('studio_cache_misses_total')];
+    const first = await app.inject({ url });
+    const second = await app.inject({ url });
+    expect([first.headers['x-studio-cache'], second.headers['x-studio-cache']]).toEqual(['miss', 'hit']);
+    expect(second.headers.etag).toBe(first.headers.etag);
+    expect(await counter('studio_cache_hits_total')).toBe(hits + 1);
+    expect(await counter('studio_cache_misses_total')).toBe(misses + 1);
+    const scaled = await app.inject({ url, headers: { 'kroki-diagram-options-scale': '2' } });
+    expect(scaled.headers['x-studio-cache']).toBe('miss');
+    expect(scaled.headers.etag).not.toBe(first.headers.etag);
+    const plain = await app.inject({ url });
+    expect(plain.headers.etag).toBe(first.headers.etag);
+    expect(plain.headers['x-studio-cache']).toBe('hit');
+  });
+
   it("answers 414 past KROKI_MAX_URI_LENGTH with Kroki's message", async () => {
     const res = await app.inject({ url: `/echo/svg/${'A'.repeat(3000)}` });
     expect(res.statusCode).toBe(414);

@@ -15,7 +15,8 @@ import { formatFromAccept, normaliseFormat } from '../negotiate.js';
 import { mergeOptions } from '../options.js';
 import { getRenderParams, typeFormatParams, typeParams } from '../schemas.js';
 import '../request-log.js';
-import type { RenderCore } from '../../render/core.js';
+import { LRUCache } from 'lru-cache';
+import type { PlanKeyMemo, RenderCore, RenderResult } from '../../render/core.js';
 import type { OutputFormat } from '../../../shared/api.js';
 
 interface Deps {
@@ -37,6 +38,9 @@ class MethodNotAllowedError extends StudioError {
 
 type Params = { type: string; format?: string; encoded?: string };
 
+/** Characters of recent GET URLs and their decoded sources kept (decodeGetMemo). */
+const GET_MEMO_CHARS = 4 << 20;
+
 export default async function renderRoutes(app: FastifyInstance, { config, core }: Deps): Promise<void> {
   const requireType = (type: string) => {
     if (!core.isKnown(type)) throw new NotFoundError();
@@ -57,6 +61,22 @@ export default async function renderRoutes(app: FastifyInstance, { config, core 
     return decodeKrokiSource(encoded, config.bodyLimit, !keepsWhitespace(type));
   };
 
+  // The same GET URL again (a page's images, a cached answer under load) need not be
+  // inflated and hashed again: its decoded source and render keys are kept, bounded in size.
+  const recentGets = new LRUCache<string, { source: string; keys: PlanKeyMemo }>({
+    maxSize: GET_MEMO_CHARS,
+    sizeCalculation: (v, k) => k.length + v.source.length + 64,
+  });
+  const decodeGetMemo = (type: string, encoded: string): { source: string; keys: PlanKeyMemo } => {
+    const memoKey = `${type}/${encoded}`;
+    let entry = recentGets.get(memoKey);
+    if (!entry) {
+      entry = { source: decodeGet(type, encoded), keys: new Map() };
+      if (memoKey.length + entry.source.length < GET_MEMO_CHARS / 16) recentGets.set(memoKey, entry);
+    }
+    return entry;
+  };
+
   async function respond(
     request: FastifyRequest,
     reply: FastifyReply,
@@ -64,12 +84,16 @@ export default async function renderRoutes(app: FastifyInstance, { config, core 
     format: OutputFormat,
     source: string,
     options: Record<string, string>,
+    keys?: PlanKeyMemo,
   ): Promise<FastifyReply> {
     // One plan per request: the route and the cache key (the ETag) are worked out once.
-    const plan = core.plan(type, format, options, source);
+    const plan = core.plan(type, format, options, source, keys);
     if (request.method === 'GET' && ifNoneMatch(request.headers['if-none-match'], plan.etag)) {
       return reply.code(304).header('etag', plan.etag).header('cache-control', 'public, max-age=432000').send();
     }
+    // A cache hit needs no abort wiring: nothing runs that a closed connection could stop.
+    const hit = core.cached(plan);
+    if (hit) return send(request, reply, type, format, hit, 0);
     const controller = new AbortController();
     const onClose = () => {
       if (!reply.raw.writableFinished) controller.abort(new StudioError(499, 'The client closed the connection.'));
@@ -78,28 +102,32 @@ export default async function renderRoutes(app: FastifyInstance, { config, core 
     const started = performance.now();
     try {
       const result = await core.render(plan, controller.signal);
-      // The one log line per request (app.ts, onResponse) carries what was rendered where.
-      request.rendered = {
-        type,
-        format,
-        engine: result.engine,
-        cache: result.cached ? 'hit' : 'miss',
-        durationMs: +(performance.now() - started).toFixed(2),
-        bytes: result.body.length,
-      };
-      reply
-        .code(200)
-        .header('content-type', CONTENT_TYPES[format])
-        .header('cache-control', 'public, max-age=432000')
-        .header('etag', result.etag)
-        .header('x-studio-engine', result.engine)
-        .header('x-studio-cache', result.cached ? 'hit' : 'miss');
-      // Opened directly in a browser, a rendered SVG must not be able to run script.
-      if (format === 'svg') reply.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:");
-      return reply.send(result.body);
+      return send(request, reply, type, format, result, performance.now() - started);
     } finally {
       reply.raw.removeListener('close', onClose);
     }
+  }
+
+  function send(request: FastifyRequest, reply: FastifyReply, type: string, format: OutputFormat, result: RenderResult, ms: number): FastifyReply {
+    // The one log line per request (app.ts, onResponse) carries what was rendered where.
+    request.rendered = {
+      type,
+      format,
+      engine: result.engine,
+      cache: result.cached ? 'hit' : 'miss',
+      durationMs: +ms.toFixed(2),
+      bytes: result.body.length,
+    };
+    reply
+      .code(200)
+      .header('content-type', CONTENT_TYPES[format])
+      .header('cache-control', 'public, max-age=432000')
+      .header('etag', result.etag)
+      .header('x-studio-engine', result.engine)
+      .header('x-studio-cache', result.cached ? 'hit' : 'miss');
+    // Opened directly in a browser, a rendered SVG must not be able to run script.
+    if (format === 'svg') reply.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:");
+    return reply.send(result.body);
   }
 
   // GET /{type}/{format}/{encoded}
@@ -111,9 +139,9 @@ export default async function renderRoutes(app: FastifyInstance, { config, core 
       requireType(type);
       // Like Vert.x, a query parameter of the same name overrides the path segment.
       const format = parseFormat(type, request.query.output_format ?? request.params.format);
-      const source = decodeGet(type, request.query.source_encoded ?? request.params.encoded);
+      const { source, keys } = decodeGetMemo(type, request.query.source_encoded ?? request.params.encoded);
       const options = mergeOptions(request.query, request.headers);
-      return respond(request, reply, type, format, source, options);
+      return respond(request, reply, type, format, source, options, keys);
     },
   );
 
