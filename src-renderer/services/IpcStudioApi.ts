@@ -6,13 +6,27 @@
 import type { EnginesResponse, HealthResponse } from '../../shared/api';
 import type { DesktopBridge } from '../../shared/ipc';
 import { DesktopError, unwrap } from './desktop';
-import { RenderAborted, RenderError, type RenderRequest, type RenderResult, type ServerInfo, type StudioApi } from './StudioApi';
+import type { StackDownRequest, StackStatus, StackUpRequest } from '../../shared/stack';
+import {
+  RenderAborted,
+  RenderError,
+  type RenderRequest,
+  type RenderResult,
+  type ServerInfo,
+  type StackApi,
+  type StackEventHandlers,
+  type StudioApi,
+} from './StudioApi';
 
 /** Share links point at a public Kroki: the desktop's own server is not reachable from elsewhere. */
 const PUBLIC_KROKI = 'https://kroki.io/';
 
 export class IpcStudioApi implements StudioApi {
-  constructor(private readonly bridge: DesktopBridge) {}
+  readonly stack: StackApi;
+
+  constructor(private readonly bridge: DesktopBridge) {
+    this.stack = new IpcStackApi(bridge);
+  }
 
   async render(request: RenderRequest): Promise<RenderResult> {
     const started = performance.now();
@@ -57,5 +71,36 @@ export class IpcStudioApi implements StudioApi {
 
   async health(): Promise<HealthResponse> {
     throw new Error('health() is not available over the desktop bridge; engines() reports the engines');
+  }
+}
+
+/** The local Kroki stack through the bridge: main forwards it to the server child, which drives /api/stack. */
+class IpcStackApi implements StackApi {
+  constructor(private readonly bridge: DesktopBridge) {}
+
+  status(): Promise<StackStatus> {
+    return unwrap(this.bridge.stack({ action: 'status' }));
+  }
+
+  up(request: StackUpRequest = {}): Promise<StackStatus> {
+    return unwrap(this.bridge.stack({ action: 'up', ...request }));
+  }
+
+  down(request: StackDownRequest = {}): Promise<StackStatus> {
+    return unwrap(this.bridge.stack({ action: 'down', ...request }));
+  }
+
+  /** The bridge carries no log stream; the panel then shows none (`kroki-studio stack logs` has them). */
+  logs(): Promise<string> {
+    return Promise.resolve('');
+  }
+
+  events(handlers: StackEventHandlers): () => void {
+    const off = [
+      this.bridge.on('studio:stack-progress', (p) => handlers.progress?.(p)),
+      this.bridge.on('studio:stack-status', (s) => handlers.status?.(s)),
+      this.bridge.on('studio:stack-error', (e) => handlers.error?.(e)),
+    ];
+    return () => off.forEach((f) => f());
   }
 }
