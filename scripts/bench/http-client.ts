@@ -80,8 +80,13 @@ export function checkPicture(diagram: BenchDiagram, format: string, result: Rend
   if (format === 'svg') {
     const text = result.body.toString('utf8');
     if (!text.includes('<svg')) throw new Error(`${where}: answer is not SVG`);
-    // Labels are looked for in the text alone: dvisvgm splits words into <tspan>s where a kern falls.
-    const plain = text.replace(/<[^>]*>/g, '');
+    // Labels are looked for in the text alone, entities decoded: dvisvgm splits words into <tspan>s
+    // where a kern falls, Graphviz writes '-' as &#45;.
+    const plain = text
+      .replace(/<[^>]*>/g, '')
+      .replace(/&#x([0-9a-f]+);/gi, (_, hex: string) => String.fromCodePoint(parseInt(hex, 16)))
+      .replace(/&#(\d+);/g, (_, dec: string) => String.fromCodePoint(Number(dec)))
+      .replace(/&amp;/g, '&');
     const missing = diagram.expect.filter((label) => !text.includes(label) && !plain.includes(label));
     if (missing.length) throw new Error(`${where}: SVG lacks ${missing.join(', ')}`);
   } else if (format === 'png') {
