@@ -72,8 +72,10 @@ RUN mkdir -p /usr/share/man/man1 \
       fonts-noto-cjk \
       fonts-dejavu-core \
       tini \
+      libjemalloc2 \
       ca-certificates \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb /usr/share/doc/* /usr/share/man/* \
+ && ln -s "$(ls /usr/lib/*-linux-gnu/libjemalloc.so.2 | head -n 1)" /usr/local/lib/libjemalloc.so.2 \
  && groupadd --system --gid 10001 studio \
  && useradd --system --uid 10001 --gid studio --create-home --home-dir /home/studio --shell /usr/sbin/nologin studio
 
@@ -86,7 +88,12 @@ COPY --from=builder /build/bin ./bin
 COPY scripts/docker/healthcheck.mjs ./scripts/docker/healthcheck.mjs
 
 # Every setting can be changed at run time (docker run -e / compose environment).
+# jemalloc for node as in `npm start` (scripts/allocator.sh, which explains why); the
+# server keeps it from the engines' processes (server/allocator.ts).
 ENV NODE_ENV=production \
+    LD_PRELOAD=/usr/local/lib/libjemalloc.so.2 \
+    STUDIO_PRELOADED_ALLOCATOR=/usr/local/lib/libjemalloc.so.2 \
+    MALLOC_CONF=background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0 \
     MALLOC_ARENA_MAX=2 \
     STUDIO_HOST=0.0.0.0 \
     STUDIO_PORT=8080 \

@@ -22,6 +22,8 @@ pkg_installed golang-github-bep-goat-dev || need_pkgs+=(golang-github-bep-goat-d
 pkg_installed fonts-noto-cjk || need_pkgs+=(fonts-noto-cjk)
 pkg_installed fonts-dejavu-core || need_pkgs+=(fonts-dejavu-core)
 have make || need_pkgs+=(make)
+# The node process's allocator (scripts/allocator.sh): gives ended engines' memory back.
+pkg_installed libjemalloc2 || need_pkgs+=(libjemalloc2)
 # The blockdiag engine's worker imports these from Debian's python3 (python3-nwdiag also
 # ships packetdiag and rackdiag; reportlab, blockdiag's PDF backend, comes with them).
 for pkg in python3-blockdiag python3-seqdiag python3-actdiag python3-nwdiag python3-reportlab; do

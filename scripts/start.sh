@@ -6,8 +6,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "${STUDIO_SKIP_SETUP:-}" = 1 ] || bash scripts/setup.sh
-# Two malloc arenas instead of glibc's eight per core: the worker-thread engines allocate
-# from their own arenas, and those pages stay with the process after the idle stop ends the
-# workers (docs/benchmarks.md, "What limits the targets"). glibc reads this only at start.
-export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
+# The allocator (jemalloc when installed): scripts/allocator.sh.
+. scripts/allocator.sh
 exec node bin/kroki-studio.js serve "$@"

@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { renderCommand } from './batch/command.js';
 import { ConfigError, loadConfig } from './config.js';
 import { STUDIO_VERSION } from './version.js';
+import { keepAllocatorToNode } from './allocator.js';
 
 export interface CommandContext {
   /** Aborted on SIGINT/SIGTERM (its reason is the signal's name): the command should wind down and return. */
@@ -181,6 +182,7 @@ export const SHUTDOWN_GRACE_MS = 8000;
 
 /** The process entry: runs main(argv), stops it on SIGINT/SIGTERM, exits with its code. */
 export function runAsProcess(argv: string[]): void {
+  keepAllocatorToNode();
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     if (controller.signal.aborted) return; // already winding down

@@ -13,6 +13,7 @@ import type { StudioConfig } from './config.js';
 import { createRenderRuntime } from './render/runtime.js';
 import { createServerLogger } from './logging.js';
 import { STUDIO_VERSION } from './version.js';
+import { allocatorInUse } from './allocator.js';
 
 export interface StartOptions {
   /**
@@ -110,7 +111,10 @@ export async function startServer(config: StudioConfig, opts: StartOptions = {})
   // Aborted while the socket was opening: close() is already under way.
   if (signal?.aborted) return abandon(abortError(signal));
 
-  app.log.info({ address: url, upstream: config.krokiUrl, safeMode: config.safeMode }, `Kroki Studio ${STUDIO_VERSION} listening on ${url}`);
+  app.log.info(
+    { address: url, upstream: config.krokiUrl, safeMode: config.safeMode, allocator: allocatorInUse() },
+    `Kroki Studio ${STUDIO_VERSION} listening on ${url}`,
+  );
   if (ownLog) ownLog.flush();
   else logger.flush();
   listening();

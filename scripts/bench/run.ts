@@ -89,8 +89,6 @@ const BASE_ENV: Record<string, string> = {
   STUDIO_CHROMIUM_PATH: CHROMIUM,
   // A per-launch secret (desktop mode) would make every bench request a 401.
   STUDIO_SECRET: '',
-  // What `npm start` (scripts/start.sh) and the container set: the server as users run it.
-  MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
 };
 
 /** What is rendered warm, in which formats, with the engine-alone median from engine-baselines.md. */
@@ -148,6 +146,7 @@ interface EngineStates {
 
 interface PhaseA {
   listeningMs?: number;
+  allocator?: string;
   firstGraphvizMs?: number;
   jvmReady?: EngineStates;
   mixedErrors: string[];
@@ -314,6 +313,7 @@ async function phaseDefaultPreload(): Promise<PhaseA> {
     log('A: starting the server with the default preload (in-process,jvm)');
     server = await startServer(REPO_ROOT, LAUNCH, BASE_ENV);
     out.listeningMs = server.listeningMs;
+    out.allocator = server.allocator;
     sampler = new TreeSampler(server.pid);
     sampler.start();
     client = new BenchClient(server.baseUrl);
@@ -913,7 +913,7 @@ function renderReport(
           : 'the machine was otherwise quiet when the run started.') +
         contentionNote(cold),
       '',
-      `Method: the real CLI (\`node ${cliArgs('.', LAUNCH).join(' ').replace(/\.\//g, '')}\`) in a child process, \`STUDIO_CACHE_BYTES=0\` (every answer is checked to be a cache miss), \`STUDIO_ENGINE_POLICY=local\`, no upstream, default log level (one log line per request). ` +
+      `Method: the real CLI (\`node ${cliArgs('.', LAUNCH).join(' ').replace(/\.\//g, '')}\`) in a child process, \`STUDIO_CACHE_BYTES=0\` (every answer is checked to be a cache miss), \`STUDIO_ENGINE_POLICY=local\`, no upstream, default log level (one log line per request), started through \`scripts/allocator.sh\` as \`npm start\` does (the server's malloc: ${a.allocator ?? 'unknown'}). ` +
         `Requests are \`POST /{type}/{format}\` with a text body over a keep-alive connection to 127.0.0.1, timed in the bench process from send to last byte, so HTTP, routing, logging and the client's share of the 2 CPUs are included. ` +
         `Each answer is checked (SVG contains the diagram's labels; PNG has the signature and a plausible size). Warm numbers: ${WARMUP} warm-up renders, then ${RUNS} sequential timed renders per row, on the server started with \`STUDIO_PRELOAD=all\`. ` +
         `Memory: RSS and PSS of every process in the server's tree, read from /proc every 100 ms (PSS every 1 s).`,

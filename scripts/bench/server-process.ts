@@ -16,6 +16,8 @@ export interface StartedServer {
   spawnedAt: number;
   /** Milliseconds from spawn until the "listening on" log line. */
   listeningMs: number;
+  /** The server's malloc, read from its mappings once listening ("jemalloc" or "system"). */
+  allocator: string;
   stop(): Promise<StopResult>;
 }
 
@@ -37,7 +39,9 @@ export function cliArgs(repoRoot: string, launch: Launch): string[] {
 
 export async function startServer(repoRoot: string, launch: Launch, env: Record<string, string>, timeoutMs = 30_000): Promise<StartedServer> {
   const spawnedAt = performance.now();
-  const child = spawn(process.execPath, cliArgs(repoRoot, launch), {
+  // Through scripts/allocator.sh, as `npm start` runs it (jemalloc when installed); `exec`
+  // keeps the pid, so the process tree measured is the server's.
+  const child = spawn('bash', ['-c', '. scripts/allocator.sh && exec "$@"', 'bash', process.execPath, ...cliArgs(repoRoot, launch)], {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -74,12 +78,19 @@ export async function startServer(repoRoot: string, launch: Launch, env: Record<
   child.removeAllListeners('exit');
 
   const pid = child.pid!;
+  let allocator = 'unknown';
+  try {
+    allocator = /libjemalloc/.test(readFileSync(`/proc/${pid}/maps`, 'utf8')) ? 'jemalloc' : 'system';
+  } catch {
+    /* not Linux, or already gone */
+  }
   return {
     child,
     pid,
     baseUrl,
     spawnedAt,
     listeningMs,
+    allocator,
     stop: () => stopServer(child, pid),
   };
 }
