@@ -153,6 +153,13 @@ describe('npm start', () => {
     // The shell is gone: the process npm would signal is node itself.
     expect(cmdline(s.child.pid!)).toMatch(/^\S*node\S* bin\/kroki-studio\.js serve --port 0$/);
     await waitFor(() => descendants(s.child.pid!).some((p) => /java/.test(cmdline(p))) && descendants(s.child.pid!).some((p) => /chrom/i.test(cmdline(p))));
+    // scripts/allocator.sh: node runs on jemalloc (setup installs it), its engines do not:
+    // Chromium would not start under it (server/allocator.ts).
+    expect(onJemalloc(s.child.pid!)).toBe(true);
+    expect(s.out()).toContain('"allocator":"jemalloc"');
+    const engines = descendants(s.child.pid!).filter((p) => /java|chrom/i.test(cmdline(p)));
+    expect(engines.filter(onJemalloc).map(cmdline)).toEqual([]);
+    expect((await fetch(`${base}/mermaid/svg`, { method: 'POST', body: 'graph TD\n  Start --> Done' })).status).toBe(200);
     const { code, left } = await stopsCleanly(s.child.pid!, s.exited);
     expect(code).toBe(0);
     expect(left).toEqual([]);
@@ -173,6 +180,14 @@ describe('npm start', () => {
     expect(left).toEqual([]);
   });
 });
+
+function onJemalloc(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/maps`, 'utf8').includes('libjemalloc');
+  } catch {
+    return false; // ended meanwhile
+  }
+}
 
 async function waitFor(ok: () => boolean, ms = 20_000) {
   for (const end = Date.now() + ms; !ok();) {
