@@ -50,7 +50,7 @@ export interface StudioConfig {
   chromiumPath: string | null;
   /** Stop a runtime unused this long (ms); 0 never stops one (STUDIO_IDLE_STOP_S). */
   idleStopMs: number;
-  /** Bytes the runtimes' processes may hold together; 0 sets no budget (STUDIO_MEMORY_BUDGET_MB). */
+  /** Bytes the whole server (its process and children) may hold; 0 sets no budget (STUDIO_MEMORY_BUDGET_MB). */
   memoryBudgetBytes: number;
   /** Pages of the shared browser for SVG conversions (PDF, PNG with HTML labels). */
   convertPages: number;

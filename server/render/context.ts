@@ -10,6 +10,7 @@ import type { EngineEnv, SettingsSchema, SettingValue } from '../engines/spec.js
 import { RenderActivity } from '../runtimes/activity.js';
 import { BrowserPool } from '../runtimes/browser-pool.js';
 import { RuntimeManager } from '../runtimes/manager.js';
+import { serverTreeBytes } from '../runtimes/process-memory.js';
 
 export interface RenderContext extends EngineEnv {
   activity: RenderActivity;
@@ -28,6 +29,7 @@ export function createRenderContext(config: StudioConfig, logger: Logger, onRest
     activity,
     idleStopMs: config.idleStopMs,
     memoryBudgetBytes: config.memoryBudgetBytes,
+    measureTotal: serverTreeBytes,
   });
   return {
     config,

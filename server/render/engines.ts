@@ -68,13 +68,13 @@ function hostFor(spec: AnyEngineSpec, ctx: RenderContext): { host: unknown; runt
         startTimeoutMs: Math.max(30_000, ctx.config.renderTimeoutMs),
         ...r.host,
       });
-      // Worker threads share the server's process: their memory cannot be told apart.
+      // Worker threads share the server's process: each worker reports its own heap.
       const runtime: ManagedRuntime = {
         id: `worker:${spec.id}`,
         state: () => host.state(),
         start: () => host.start(),
         stop: () => host.stop(),
-        memoryBytes: () => null,
+        memoryBytes: () => host.memoryBytes(),
       };
       return { host, runtime, concurrency: size };
     }

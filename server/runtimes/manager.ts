@@ -10,8 +10,10 @@
  *   only sees the state change and warms the new process again;
  * - **idle stop**: a runtime unused for `idleStopMs` is stopped and releases its process
  *   and memory; the next request starts it again;
- * - **memory budget**: when the runtimes together hold more than the budget, the least
- *   recently used ones that are not busy are stopped first.
+ * - **memory budget**: when the whole server (measured, when `measureTotal` can) or else the
+ *   runtimes together hold more than the budget, the least recently used runtimes that are
+ *   not busy are stopped first. It is checked after a start, on the timer, and after renders
+ *   (at most every BUDGET_AFTER_RENDERS_MS), since a render is what grows an engine.
  *
  * Several engines may share one runtime (a JVM): they are *users* of the same unit.
  */
@@ -58,7 +60,21 @@ export interface ManagerOptions {
   memoryBudgetBytes: number;
   /** How often idle times and the budget are checked. */
   checkEveryMs?: number;
+  /**
+   * The bytes the whole server holds now (its process and every child), or null where that
+   * cannot be read; without it the budget weighs the runtimes' own `memoryBytes` alone.
+   */
+  measureTotal?: () => Promise<number | null>;
 }
+
+/** Budget checks triggered by renders are this far apart at least (each reads /proc for every process). */
+const BUDGET_AFTER_RENDERS_MS = 2000;
+/**
+ * After a budget stop the next measurement waits this long: a stopped worker's pages go back
+ * to the system a moment later (jemalloc's decay), and measuring earlier would stop a
+ * second runtime for memory that is already on its way out.
+ */
+const BUDGET_SETTLE_MS = 2000;
 
 interface Unit {
   runtime: ManagedRuntime;
@@ -98,6 +114,8 @@ export class RuntimeManager {
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   private budgetPass: Promise<void> = Promise.resolve();
+  private lastRenderBudgetAt = 0;
+  private budgetSettlesAt = 0;
 
   constructor(private readonly opts: ManagerOptions) {}
 
@@ -160,6 +178,7 @@ export class RuntimeManager {
       done = true;
       unit.inFlight--;
       unit.lastUsed = Date.now();
+      this.budgetAfterRender(unit.lastUsed);
     };
   }
 
@@ -250,13 +269,23 @@ export class RuntimeManager {
     return this.budgetPass;
   }
 
+  private budgetAfterRender(now: number): void {
+    if (this.opts.memoryBudgetBytes <= 0 || now - this.lastRenderBudgetAt < BUDGET_AFTER_RENDERS_MS) return;
+    this.lastRenderBudgetAt = now;
+    void this.enforceBudget(null);
+  }
+
   private async budgetOnce(keep: Unit | null): Promise<void> {
     const budget = this.opts.memoryBudgetBytes;
-    if (budget <= 0 || this.closed) return;
-    const up = [...this.units.values()].filter((u) => isUp(u.runtime.state()) && !u.stopping);
-    let total = up.reduce((sum, u) => sum + (u.runtime.memoryBytes() ?? 0), 0);
+    if (budget <= 0 || this.closed || Date.now() < this.budgetSettlesAt) return;
+    const up = () => [...this.units.values()].filter((u) => isUp(u.runtime.state()) && !u.stopping);
+    const measured = this.opts.measureTotal ? await this.opts.measureTotal() : null;
+    if (this.closed) return;
+    let total = measured ?? up().reduce((sum, u) => sum + (u.runtime.memoryBytes() ?? 0), 0);
     if (total <= budget) return;
-    const candidates = up.filter((u) => u !== keep && !this.isBusy(u)).sort((a, b) => this.lastUsed(a) - this.lastUsed(b));
+    const candidates = up()
+      .filter((u) => u !== keep && !this.isBusy(u))
+      .sort((a, b) => this.lastUsed(a) - this.lastUsed(b));
     for (const unit of candidates) {
       if (total <= budget) break;
       const bytes = unit.runtime.memoryBytes() ?? 0;
@@ -265,6 +294,7 @@ export class RuntimeManager {
       this.opts.logger.info({ runtime: unit.runtime.id, bytes, total, budget }, 'over the memory budget: stopping the least recently used runtime');
       await this.stopUnit(unit);
       total -= bytes;
+      this.budgetSettlesAt = Date.now() + BUDGET_SETTLE_MS;
     }
   }
 

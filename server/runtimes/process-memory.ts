@@ -5,6 +5,7 @@
  * Elsewhere (macOS, Windows) the answer is null and the budget ignores the runtime.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 
 function childrenOf(pid: number): number[] {
   try {
@@ -49,4 +50,52 @@ export function processTreeBytes(pid: number | null | undefined): number | null 
     stack.push(...childrenOf(p));
   }
   return total;
+}
+
+/**
+ * The whole server: this process's RSS (its pages are its own; reading its smaps_rollup
+ * takes tens of milliseconds once V8 has mapped a few hundred regions) plus every child's
+ * tree, read off the main thread. For the memory budget's checks during renders.
+ */
+export async function serverTreeBytes(): Promise<number | null> {
+  if (process.platform !== 'linux') return null;
+  let total = process.memoryUsage.rss();
+  const seen = new Set<number>([process.pid]);
+  const stack = await childrenOfAsync(process.pid);
+  while (stack.length > 0) {
+    const p = stack.pop()!;
+    if (seen.has(p)) continue;
+    seen.add(p);
+    total += await ownBytesAsync(p);
+    stack.push(...(await childrenOfAsync(p)));
+  }
+  return total;
+}
+
+async function childrenOfAsync(pid: number): Promise<number[]> {
+  try {
+    const out: number[] = [];
+    for (const task of await readdir(`/proc/${pid}/task`)) {
+      const list = (await readFile(`/proc/${pid}/task/${task}/children`, 'utf8')).trim();
+      if (list) out.push(...list.split(/\s+/).map(Number));
+    }
+    return out;
+  } catch {
+    return [];
+  }
+}
+
+async function ownBytesAsync(pid: number): Promise<number> {
+  try {
+    const pss = /^Pss:\s+(\d+) kB$/m.exec(await readFile(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1];
+    if (pss) return Number(pss) * 1024;
+  } catch {
+    /* fall back to RSS */
+  }
+  try {
+    const rss = /^VmRSS:\s+(\d+) kB$/m.exec(await readFile(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return rss ? Number(rss) * 1024 : 0;
+  } catch {
+    return 0; // ended meanwhile
+  }
 }

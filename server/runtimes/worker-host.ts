@@ -59,6 +59,8 @@ interface Slot {
   job: Job | null;
   served: number;
   rssAtStart: number;
+  /** The worker's own heap and off-heap bytes, as it last reported them. */
+  heapBytes: number;
   /** Set when we end the worker ourselves, so its exit is not reported as a crash. */
   retiring: boolean;
   /** The last 'error' event, used to explain an exit. */
@@ -156,6 +158,13 @@ export class WorkerHost {
     await Promise.allSettled([...this.slots].map((s) => s.worker.terminate()));
   }
 
+  /** What the live workers last reported holding (their heaps and WASM memories), for the memory budget. */
+  memoryBytes(): number {
+    let total = 0;
+    for (const slot of this.slots) total += slot.heapBytes;
+    return total;
+  }
+
   /** Number of live workers (tests and metrics). */
   workerCount(): number {
     return this.slots.size;
@@ -165,7 +174,7 @@ export class WorkerHost {
 
   private spawn(): Promise<Slot> {
     const { worker } = this.createWorker();
-    const slot: Slot = { worker, ready: false, job: null, served: 0, rssAtStart: process.memoryUsage.rss(), retiring: false };
+    const slot: Slot = { worker, ready: false, job: null, served: 0, rssAtStart: process.memoryUsage.rss(), heapBytes: 0, retiring: false };
     this.slots.add(slot);
     const startTimeout = this.opts.startTimeoutMs ?? 30_000;
 
@@ -190,6 +199,7 @@ export class WorkerHost {
           clearTimeout(timer);
           slot.ready = true;
           slot.rssAtStart = process.memoryUsage.rss();
+          slot.heapBytes = msg.heap;
           this.infoValue = msg.info;
           resolve(slot);
           this.dispatch();
@@ -260,6 +270,7 @@ export class WorkerHost {
     if (!job || job.id !== msg.id) return;
     slot.job = null;
     slot.served++;
+    if (msg.heap !== undefined) slot.heapBytes = msg.heap;
     if (msg.ok) this.settle(job, undefined, msg.result);
     else this.settle(job, fromWireError(msg.error));
 

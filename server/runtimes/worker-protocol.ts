@@ -4,6 +4,7 @@
  * only sends the next request after the previous reply, so a stuck render is always the
  * one the host is waiting for and can be stopped by terminating that worker.
  */
+import { getHeapStatistics } from 'node:v8';
 import { parentPort } from 'node:worker_threads';
 import { StudioError } from '../errors.js';
 
@@ -25,10 +26,10 @@ export interface WireError {
 
 /** Worker -> host. */
 export type WorkerMessage =
-  | { type: 'ready'; info: Record<string, string> }
+  | { type: 'ready'; info: Record<string, string>; heap: number }
   | { type: 'load-error'; error: WireError }
-  | { type: 'reply'; id: number; ok: true; result: unknown; rss?: number }
-  | { type: 'reply'; id: number; ok: false; error: WireError; rss?: number };
+  | { type: 'reply'; id: number; ok: true; result: unknown; rss?: number; heap?: number }
+  | { type: 'reply'; id: number; ok: false; error: WireError; rss?: number; heap?: number };
 
 export type WorkerHandler = (payload: never) => unknown;
 
@@ -81,7 +82,7 @@ export function serveWorker(load: () => Promise<WorkerModule> | WorkerModule): v
         port.on('message', (req: WorkerRequest) => {
           void answer(mod, req).then(send);
         });
-        send({ type: 'ready', info: mod.info });
+        send({ type: 'ready', info: mod.info, heap: heapBytes() });
       },
       (err: unknown) => send({ type: 'load-error', error: toWireError(err) }),
     );
@@ -89,18 +90,28 @@ export function serveWorker(load: () => Promise<WorkerModule> | WorkerModule): v
 
 /**
  * Reading the RSS costs ~0.2 ms (a /proc read), as much as a small diagram's
- * whole hop, so a reply carries it only after a slow render (the kind that grows memory)
- * or when the last reading is old.
+ * whole hop, so a reply carries it (and the heap's size) only after a slow render (the kind
+ * that grows memory) or when the last reading is old.
  */
 const RSS_EVERY_MS = 250;
 const RSS_AFTER_RENDER_MS = 20;
 let lastRssAt = -Infinity;
 
-function rssIfDue(startedAt: number): number | undefined {
+function rssIfDue(startedAt: number): { rss?: number; heap?: number } {
   const now = performance.now();
-  if (now - lastRssAt < RSS_EVERY_MS && now - startedAt < RSS_AFTER_RENDER_MS) return undefined;
+  if (now - lastRssAt < RSS_EVERY_MS && now - startedAt < RSS_AFTER_RENDER_MS) return {};
   lastRssAt = now;
-  return process.memoryUsage.rss();
+  return { rss: process.memoryUsage.rss(), heap: heapBytes() };
+}
+
+/**
+ * This worker's own memory: its V8 heap plus what the heap keeps outside it (a WASM
+ * memory, buffers). The process's RSS cannot tell workers apart; this can, and the runtime
+ * manager's budget weighs a worker engine by it.
+ */
+function heapBytes(): number {
+  const h = getHeapStatistics();
+  return h.total_heap_size + h.external_memory + h.malloced_memory;
 }
 
 async function answer(mod: WorkerModule, req: WorkerRequest): Promise<WorkerMessage> {
@@ -109,8 +120,8 @@ async function answer(mod: WorkerModule, req: WorkerRequest): Promise<WorkerMess
   try {
     if (!handler) throw new Error(`unknown worker method ${req.method}`);
     const result = await handler(req.payload as never);
-    return { type: 'reply', id: req.id, ok: true, result, rss: rssIfDue(startedAt) };
+    return { type: 'reply', id: req.id, ok: true, result, ...rssIfDue(startedAt) };
   } catch (err) {
-    return { type: 'reply', id: req.id, ok: false, error: toWireError(err), rss: rssIfDue(startedAt) };
+    return { type: 'reply', id: req.id, ok: false, error: toWireError(err), ...rssIfDue(startedAt) };
   }
 }

@@ -34,13 +34,14 @@ class StandIn implements ManagedRuntime {
 const MB = 1024 * 1024;
 const logger = pino({ level: 'silent' });
 
-function manager(opts: { idleStopMs?: number; memoryBudgetBytes?: number; activity?: RenderActivity } = {}) {
+function manager(opts: { idleStopMs?: number; memoryBudgetBytes?: number; activity?: RenderActivity; measureTotal?: () => Promise<number | null> } = {}) {
   return new RuntimeManager({
     logger,
     activity: opts.activity ?? new RenderActivity(),
     idleStopMs: opts.idleStopMs ?? 0,
     memoryBudgetBytes: opts.memoryBudgetBytes ?? 0,
     checkEveryMs: 1000,
+    ...(opts.measureTotal && { measureTotal: opts.measureTotal }),
   });
 }
 
@@ -168,6 +169,35 @@ describe('runtime manager', () => {
     await vi.advanceTimersByTimeAsync(0);
     expect([a.stops, b.stops, c.stops]).toEqual([1, 0, 0]);
     expect(m.status().find((s) => s.id === 'a')!.stops.budget).toBe(1);
+    await m.close();
+  });
+
+  it('weighs the whole server when it can be measured, checks again after renders, and waits for a stop to settle', async () => {
+    // The server itself (its main thread, caches) holds 400 MB the runtimes do not report.
+    let server = 400 * MB;
+    const [a, b, c] = [new StandIn('a'), new StandIn('b'), new StandIn('c')];
+    const measureTotal = async () => server + [a, b, c].reduce((sum, r) => sum + (r.current === 'ready' ? r.bytes! : 0), 0);
+    const m = manager({ memoryBudgetBytes: 1000 * MB, measureTotal });
+    for (const r of [a, b, c]) {
+      r.bytes = 200 * MB;
+      m.add({ id: r.id }, r);
+      await m.ready(r.id);
+      m.begin(r.id)();
+      await vi.advanceTimersByTimeAsync(2_100);
+    }
+    expect([a.stops, b.stops, c.stops]).toEqual([0, 0, 0]); // 1000 MB: within the budget
+    // A render grows `c` (a WASM memory, say): the check after it stops the least recently used.
+    c.bytes = 300 * MB;
+    m.begin('c')();
+    await vi.advanceTimersByTimeAsync(0);
+    expect([a.stops, b.stops, c.stops]).toEqual([1, 0, 0]);
+    // Memory not yet given back is not a reason to stop another right away.
+    server = 700 * MB;
+    await m.check();
+    expect(b.stops).toBe(0);
+    await vi.advanceTimersByTimeAsync(2_100);
+    await m.check();
+    expect([a.stops, b.stops, c.stops]).toEqual([1, 1, 0]);
     await m.close();
   });
 

@@ -118,6 +118,18 @@ describe('graphviz engine', () => {
     expect(text).toContain('crash');
   });
 
+  it("reports its workers' own memory for the budget (the WASM memory and heap), nothing once stopped", async () => {
+    await engine.render(renderInput('graphviz', small));
+    const held = engine.host.memoryBytes();
+    // Graphviz's WASM memory alone is several MB; a worker's empty heap is ~1 MB.
+    expect(held).toBeGreaterThan(8 * 1024 * 1024);
+    expect(held).toBeLessThan(1024 * 1024 * 1024);
+    await engine.stop();
+    expect(engine.host.memoryBytes()).toBe(0);
+    await engine.start();
+    expect(engine.host.memoryBytes()).toBeGreaterThan(8 * 1024 * 1024);
+  });
+
   it('keeps the event loop free while rendering (work runs in worker threads)', async () => {
     let ticks = 0;
     const timer = setInterval(() => ticks++, 10);
