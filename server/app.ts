@@ -4,13 +4,14 @@
  * hooks, then routes. Only this layer knows HTTP: the core raises domain errors and the
  * errors plugin maps them to status codes.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import path from 'node:path';
 import cors from '@fastify/cors';
 import fastifyStatic from '@fastify/static';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { accessRefusal } from './api/access.js';
+import { CachedReplies } from './api/cached-replies.js';
 import errorsPlugin from './api/errors-plugin.js';
 import './api/request-log.js';
 import healthRoutes from './api/routes/health.js';
@@ -18,7 +19,6 @@ import renderRoutes from './api/routes/render.js';
 import stackRoutes from './api/routes/stack.js';
 import studioRoutes from './api/routes/studio.js';
 import type { StudioConfig } from './config.js';
-import { StudioError } from './errors.js';
 import { createServerLogger } from './logging.js';
 import type { AnyEngineSpec } from './engines/spec.js';
 import { createRenderRuntime, type RenderRuntime } from './render/runtime.js';
@@ -28,6 +28,9 @@ export interface BuiltApp extends FastifyInstance {
   studio: RenderRuntime;
   stack: StackController;
 }
+
+/** The GET render route's pattern, for the access checks of replies answered before routing. */
+const RENDER_GET_ROUTE = '/:type/:format/:encoded';
 
 const UI_CSP =
   "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
@@ -46,6 +49,8 @@ export interface BuildOptions {
 export async function buildApp(config: StudioConfig, opts: BuildOptions = {}): Promise<BuiltApp> {
   // No logger given: our buffered stdout logger (server/logging.ts), closed with the app.
   const ownLog = opts.logger === undefined ? createServerLogger(config.logLevel) : null;
+  // Made once the render core exists; the server's handler (serverFactory) asks it first.
+  let replies: CachedReplies | null = null;
   const app = Fastify({
     loggerInstance: ownLog?.logger ?? (typeof opts.logger === 'object' ? opts.logger : undefined),
     logger: ownLog || typeof opts.logger === 'object' ? undefined : opts.logger === false ? false : { level: config.logLevel },
@@ -56,12 +61,33 @@ export async function buildApp(config: StudioConfig, opts: BuildOptions = {}): P
     // The router never refuses a long segment itself: the 414 check below owns that.
     routerOptions: { ignoreDuplicateSlashes: true, maxParamLength: 1 << 20 },
     // Node answers 431 itself past this; the request line gets its own 414 check below.
-    serverFactory: (handler: http.RequestListener) => http.createServer({ maxHeaderSize: config.maxHeaderSize + config.maxUriLength }, handler),
+    // A repeated GET of a cached picture is answered before Fastify (api/cached-replies.ts).
+    serverFactory: (handler: http.RequestListener) =>
+      http.createServer({ maxHeaderSize: config.maxHeaderSize + config.maxUriLength }, (req, res) => {
+        let answered = false;
+        try {
+          answered = replies?.answer(req, res) ?? false;
+        } catch (err) {
+          // A fault in the shortcut must not cost the request: the full path answers it.
+          app.log.error({ err }, 'cached reply failed');
+        }
+        if (!answered && !res.headersSent) handler(req, res);
+      }),
   } as Parameters<typeof Fastify>[0]) as unknown as BuiltApp;
 
   const runtime = opts.runtime ?? createRenderRuntime(config, app.log as unknown as Logger, opts.engines);
   const { ctx, core, metrics, upstream } = runtime;
   app.decorate('studio', runtime);
+  const cachedReplies = new CachedReplies({
+    lookup: (plan) => core.cached(plan),
+    refused: (method, url, headers) => accessRefusal(config, method, url, RENDER_GET_ROUTE, headers) !== null,
+    logger: app.log as unknown as Logger,
+  });
+  replies = cachedReplies;
+  app.addHook('preClose', (done) => {
+    cachedReplies.close();
+    done();
+  });
   const stack = new StackController({
     upstream,
     upstreamTypes: () => core.knownTypes().filter((t) => core.canonical(t) === t && core.route(t).placement === 'upstream'),
@@ -85,25 +111,8 @@ export async function buildApp(config: StudioConfig, opts: BuildOptions = {}): P
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.bodyLimit }, (_req, body, done) => done(null, body));
 
   app.addHook('onRequest', (request, _reply, done) => {
-    // A loopback server answers only to loopback names, so a web page cannot reach it
-    // through DNS rebinding (a hostile name that resolves to 127.0.0.1).
-    if (config.allowedHosts && !config.allowedHosts.includes(hostName(request.headers.host)))
-      return done(new StudioError(403, `Host ${JSON.stringify(request.headers.host ?? '')} is not allowed. Set STUDIO_ALLOWED_HOSTS to allow it.`));
-    if (config.secret && needsSecret(request.method, request.routeOptions.url) && !secretMatches(config.secret, request.headers))
-      return done(
-        new StudioError(401, 'This server requires its secret: send Authorization: Bearer <STUDIO_SECRET>.', {
-          headers: { 'www-authenticate': 'Bearer realm="kroki-studio"' },
-        }),
-      );
-    // Kroki measures the request line: "GET <uri> HTTP/1.1".
-    if (request.method.length + request.url.length + 10 > config.maxUriLength)
-      return done(
-        new StudioError(
-          414,
-          `The request URI's length exceeds ${config.maxUriLength}. You can update this value by setting KROKI_MAX_URI_LENGTH environment variable. Please read: https://docs.kroki.io/kroki/setup/configuration/#_max_uri_length for more information.`,
-        ),
-      );
-    done();
+    const refusal = accessRefusal(config, request.method, request.url, request.routeOptions.url, request.headers);
+    done(refusal ?? undefined);
   });
   // Callback-style hooks on the hot path: no promise per request and hook.
   app.addHook('onSend', (_request, reply, payload, done) => {
@@ -113,9 +122,13 @@ export async function buildApp(config: StudioConfig, opts: BuildOptions = {}): P
     done(null, payload);
   });
   app.decorateRequest('rendered', null);
+  app.decorateRequest('replayable', null);
   app.addHook('onResponse', (request, reply, done) => {
     const line = { method: request.method, url: request.url.slice(0, 200), status: reply.statusCode, ms: +reply.elapsedTime.toFixed(2), ...request.rendered };
     request.log.info(line, 'request');
+    // Every hook has run: these are the headers the same request gets next time.
+    if (request.replayable && reply.statusCode === 200 && request.raw.url !== undefined)
+      cachedReplies.remember(request.raw.url, { ...request.replayable, headers: reply.getHeaders() });
     done();
   });
   app.addHook('onClose', async () => {
@@ -144,29 +157,4 @@ export async function buildApp(config: StudioConfig, opts: BuildOptions = {}): P
     );
   }
   return app;
-}
-
-/** Host header without the port, lower-cased ("[::1]:8080" -> "[::1]"). */
-function hostName(host: string | undefined): string {
-  if (!host) return '';
-  const h = host.toLowerCase();
-  if (h.startsWith('[')) return h.slice(0, h.indexOf(']') + 1);
-  return h.split(':')[0]!;
-}
-
-/** Render routes, /api and /metrics need the secret; health, preflights and the UI files do not. */
-function needsSecret(method: string, route: string | undefined): boolean {
-  if (method === 'OPTIONS') return false;
-  if (route === undefined) return false;
-  return route.startsWith('/:') || route.startsWith('/api/') || route === '/metrics' || (route === '/' && method === 'POST');
-}
-
-function secretMatches(secret: string, headers: Record<string, string | string[] | undefined>): boolean {
-  const auth = headers.authorization;
-  const given = typeof auth === 'string' && auth.startsWith('Bearer ') ? auth.slice(7).trim() : headers['x-studio-secret'];
-  if (typeof given !== 'string') return false;
-  // Compare digests so the comparison takes the same time whatever the length.
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(secret).digest();
-  return timingSafeEqual(a, b);
 }
