@@ -10,6 +10,7 @@ import type { StudioConfig } from '../../config.js';
 import { decodePlantumlEncoded } from '../../engines/plantuml/source.js';
 import { CONTENT_TYPES, findType } from '../../../shared/diagram-types.js';
 import { BadRequestError, StudioError, UnsupportedFormatError, humanList } from '../../errors.js';
+import { answerDependsOnHeaders } from '../cached-replies.js';
 import { decodeKrokiSource } from '../decode.js';
 import { formatFromAccept, normaliseFormat } from '../negotiate.js';
 import { mergeOptions } from '../options.js';
@@ -93,7 +94,10 @@ export default async function renderRoutes(app: FastifyInstance, { config, core 
     }
     // A cache hit needs no abort wiring: nothing runs that a closed connection could stop.
     const hit = core.cached(plan);
-    if (hit) return send(request, reply, type, format, hit, 0);
+    if (hit) {
+      if (request.method === 'GET' && !answerDependsOnHeaders(request.headers)) request.replayable = { plan, type, format };
+      return send(request, reply, type, format, hit, 0);
+    }
     const controller = new AbortController();
     const onClose = () => {
       if (!reply.raw.writableFinished) controller.abort(new StudioError(499, 'The client closed the connection.'));
