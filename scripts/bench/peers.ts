@@ -12,11 +12,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import http from 'node:http';
+import { createRequire } from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { deflateSync } from 'node:zlib';
-import autocannon from 'autocannon';
 import { plantumlWarmUpSample } from '../../server/engines/plantuml/jvm.js';
 import { dotTool, mmdcTool, plantumlJarTool, type ColdTool } from './cold-tools.js';
 import type { BenchDiagram } from './diagrams.js';
@@ -244,8 +244,21 @@ async function startBareFastify(bytesFile: string, contentType: string, repoRoot
   return { url, stop: () => child.kill('SIGTERM') };
 }
 
+/**
+ * autocannon in its own process, for both sides alike: in the bench's process it would share
+ * an event loop with the draining of Studio's access log (one line per answer, ~4 MB/s at
+ * these rates), which slows the load generator for Studio alone.
+ */
 async function cannon(url: string, connections: number, seconds: number): Promise<{ requests: number; seconds: number }> {
-  const r = await autocannon({ url, connections, duration: seconds, pipelining: 1 });
+  const cli = createRequire(import.meta.url).resolve('autocannon/autocannon.js');
+  const child = spawn(process.execPath, [cli, '--json', '-c', String(connections), '-d', String(seconds), '-p', '1', url], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString('utf8')));
+  child.stderr!.on('data', (c: Buffer) => (err = (err + c.toString('utf8')).slice(-2000)));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`autocannon ${url} exited with ${code}: ${err}`);
+  const r = JSON.parse(out) as { errors: number; non2xx: number; timeouts: number; requests: { total: number }; duration: number };
   if (r.errors || r.non2xx || r.timeouts) throw new Error(`autocannon ${url}: ${r.errors} errors, ${r.non2xx} non-2xx, ${r.timeouts} timeouts`);
   return { requests: r.requests.total, seconds: r.duration };
 }
