@@ -1,13 +1,14 @@
 /**
  * What the engines drawing in pages of the shared browser have in common: the setting for
- * their number of warm pages, one page kind per configuration, the check that their page
- * script finished setting up its library before the page serves renders, and the 400 for
- * a refusal the page reports.
+ * their number of warm pages, one page kind per configuration (the two make the whole
+ * runtime of an engine with no other setting), the check that their page script finished
+ * setting up its library before the page serves renders, and the 400 for a refusal the
+ * page reports.
  */
 import type { Page } from 'playwright-core';
 import { DiagramSyntaxError } from '../../errors.js';
 import type { PageKind } from '../../runtimes/browser-pool.js';
-import type { EngineEnv, SettingSpec } from '../spec.js';
+import type { BrowserRuntime, EngineEnv, SettingSpec, SettingsSchema } from '../spec.js';
 
 /** `STUDIO_<ENGINE>_PAGES`: warm pages, i.e. renders at once. */
 export function pagesSetting(env: string, label: string): SettingSpec & { kind: 'int' } {
@@ -28,6 +29,17 @@ export function kindPerConfig(make: (env: EngineEnv) => PageKind): (env: EngineE
     }
     return kind;
   };
+}
+
+/**
+ * The browser runtime of an engine whose one setting is its number of warm pages (`setting`,
+ * `STUDIO_<ENGINE>_PAGES`): the kind is made with that number, once per configuration.
+ */
+export function pagesRuntime(setting: string, label: string, kind: (maxPages: number) => PageKind): BrowserRuntime {
+  const settings = { pages: pagesSetting(setting, label) } as const satisfies SettingsSchema;
+  // An int setting is a number once the configuration is validated at start (config.ts).
+  const pages = (env: EngineEnv): number => env.settings(settings).pages as number;
+  return { kind: 'browser', settings, pages, page: kindPerConfig((env) => kind(pages(env))) };
 }
 
 /** A kind's `prepare`: fails unless the page script set `window[global].ready` to true. */

@@ -12,9 +12,9 @@ import { EngineCrashedError } from '../../errors.js';
 import { assetPath } from '../../paths.js';
 import type { PageKind } from '../../runtimes/browser-pool.js';
 import { packageVersion } from '../_support/package-version.js';
-import { kindPerConfig, pageReady, pagesSetting, pageSyntaxError } from '../_support/page-kind.js';
+import { pageReady, pagesRuntime, pageSyntaxError } from '../_support/page-kind.js';
 import { screenshotSvg } from '../_support/page-screenshot.js';
-import { defineEngine, type EngineEnv, type SettingsSchema } from '../spec.js';
+import { defineEngine } from '../spec.js';
 
 const require = createRequire(import.meta.url);
 const BPMN_BUNDLE = path.join(path.dirname(require.resolve('bpmn-js/package.json')), 'dist', 'bpmn-viewer.production.min.js');
@@ -45,14 +45,6 @@ export function bpmnPageKind(maxPages: number): PageKind {
   };
 }
 
-export const BPMN_SETTINGS = {
-  pages: pagesSetting('STUDIO_BPMN_PAGES', 'BPMN'),
-} as const satisfies SettingsSchema;
-
-function pages(env: EngineEnv): number {
-  return (env.settings(BPMN_SETTINGS) as { pages: number }).pages;
-}
-
 /**
  * The first render in a page opens it (the viewer bundle parsed, the viewer built) and is
  * V8's first run of the import, many times slower than a warm one: warm-ups pay for it.
@@ -77,12 +69,7 @@ export const bpmn = defineEngine({
   id: 'bpmn',
   types: ['bpmn'],
   formats: ['svg', 'png'],
-  runtime: {
-    kind: 'browser',
-    settings: BPMN_SETTINGS,
-    pages,
-    page: kindPerConfig((env) => bpmnPageKind(pages(env))),
-  },
+  runtime: pagesRuntime('STUDIO_BPMN_PAGES', 'BPMN', bpmnPageKind),
   errorSample: {
     source:
       '<?xml version="1.0" encoding="UTF-8"?>\n<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL">\n  <process id="p">\n    <task id="t" name="a"></process>\n</definitions>\n',

@@ -17,9 +17,9 @@ import { EngineCrashedError } from '../../errors.js';
 import { assetPath } from '../../paths.js';
 import type { PageKind } from '../../runtimes/browser-pool.js';
 import { packageVersion } from '../_support/package-version.js';
-import { kindPerConfig, pageReady, pagesSetting, pageSyntaxError } from '../_support/page-kind.js';
+import { pageReady, pagesRuntime, pageSyntaxError } from '../_support/page-kind.js';
 import { screenshotSvg } from '../_support/page-screenshot.js';
-import { defineEngine, type EngineEnv, type SettingsSchema } from '../spec.js';
+import { defineEngine } from '../spec.js';
 
 const require = createRequire(import.meta.url);
 /** draw.io's web app as the package ships it: export3.html, js/, stencils/, math/, … */
@@ -96,14 +96,6 @@ export function diagramsnetPageKind(maxPages: number): PageKind {
   };
 }
 
-export const DIAGRAMSNET_SETTINGS = {
-  pages: pagesSetting('STUDIO_DIAGRAMSNET_PAGES', 'diagrams.net'),
-} as const satisfies SettingsSchema;
-
-function pages(env: EngineEnv): number {
-  return (env.settings(DIAGRAMSNET_SETTINGS) as { pages: number }).pages;
-}
-
 /**
  * The first render in a page is V8's first run of draw.io's drawing code; the sample
  * uses HTML and plain labels, an edge and one of draw.io's built-in shapes.
@@ -132,12 +124,7 @@ export const diagramsnet = defineEngine({
       scale: { kind: 'number', above: 0, max: 10, description: 'Zoom factor of the picture, SVG and PNG (default 1).' },
     },
   },
-  runtime: {
-    kind: 'browser',
-    settings: DIAGRAMSNET_SETTINGS,
-    pages,
-    page: kindPerConfig((env) => diagramsnetPageKind(pages(env))),
-  },
+  runtime: pagesRuntime('STUDIO_DIAGRAMSNET_PAGES', 'diagrams.net', diagramsnetPageKind),
   errorSample: {
     source:
       '<mxfile>\n  <diagram id="p" name="Page-1">\n    <mxGraphModel><root>\n      <mxCell id="0"></root>\n    </mxGraphModel>\n  </diagram>\n</mxfile>\n',

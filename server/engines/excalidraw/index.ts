@@ -14,9 +14,9 @@ import { assetPath } from '../../paths.js';
 import type { PageKind } from '../../runtimes/browser-pool.js';
 import { parseJsonSource } from '../_support/json-source.js';
 import { packageVersion } from '../_support/package-version.js';
-import { kindPerConfig, pageReady, pagesSetting } from '../_support/page-kind.js';
+import { pageReady, pagesRuntime } from '../_support/page-kind.js';
 import { screenshotSvg } from '../_support/page-screenshot.js';
-import { defineEngine, type EngineEnv, type SettingsSchema } from '../spec.js';
+import { defineEngine } from '../spec.js';
 
 const require = createRequire(import.meta.url);
 /** The package exports no package.json; its entry is the production bundle (dist/prod/index.js). */
@@ -52,14 +52,6 @@ export function excalidrawPageKind(maxPages: number): PageKind {
     maxUses: 1000,
     prepare: pageReady('studioExcalidraw', 'the Excalidraw page loaded but @excalidraw/utils did not initialise'),
   };
-}
-
-export const EXCALIDRAW_SETTINGS = {
-  pages: pagesSetting('STUDIO_EXCALIDRAW_PAGES', 'Excalidraw'),
-} as const satisfies SettingsSchema;
-
-function pages(env: EngineEnv): number {
-  return (env.settings(EXCALIDRAW_SETTINGS) as { pages: number }).pages;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -108,12 +100,7 @@ export const excalidraw = defineEngine({
   id: 'excalidraw',
   types: ['excalidraw'],
   formats: ['svg', 'png'],
-  runtime: {
-    kind: 'browser',
-    settings: EXCALIDRAW_SETTINGS,
-    pages,
-    page: kindPerConfig((env) => excalidrawPageKind(pages(env))),
-  },
+  runtime: pagesRuntime('STUDIO_EXCALIDRAW_PAGES', 'Excalidraw', excalidrawPageKind),
   errorSample: { source: '{\n  "type": "excalidraw",\n  "elements": [\n    { "type": "rectangle", }\n  ]\n}\n', line: 4 },
   version: () => packageVersion('@excalidraw/utils'),
   warmUp: { sample: (i) => ({ source: WARMUP_SCENE, format: i % 2 ? 'png' : 'svg' }), renders: () => 4, beforeReady: 1 },

@@ -1,16 +1,13 @@
-import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bpmn, bpmnPageKind } from '../../../server/engines/bpmn/index.js';
 import { packageVersion } from '../../../server/engines/_support/package-version.js';
 import { DiagramSyntaxError } from '../../../server/errors.js';
 import { EXAMPLES } from '../../../shared/examples.js';
-import { testContext } from '../../helpers/context.js';
-import { startMarkerServer, type MarkerServer } from '../../helpers/marker-server.js';
+import { pageEngineTest } from '../../helpers/page-engine.js';
 import { expectSvg, pngSize, renderInput } from '../../helpers/picture-checks.js';
 
-const ctx = testContext();
-const engine = ctx.engine(bpmn);
-let marker: MarkerServer;
+const setup = pageEngineTest(bpmn, bpmnPageKind(1));
+const { engine, onPage } = setup;
 
 const NS =
   'xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" ' +
@@ -39,23 +36,6 @@ function rootSize(svg: string): { width: number; height: number; viewBox: number
     viewBox: /\sviewBox="([^"]+)"/.exec(root)![1]!.split(/\s+/).map(Number),
   };
 }
-
-/** The page the last render used (one page: the same one), for looking at its stage. */
-function onBpmnPage<T>(work: (page: Page) => Promise<T>): Promise<T> {
-  return ctx.browser.withPage(bpmnPageKind(1), { signal: AbortSignal.timeout(10_000) }, work);
-}
-
-beforeAll(async () => {
-  marker = await startMarkerServer();
-  await engine.start();
-  // The stage checks below look at the page the last render used: no warm-up render in between.
-  await engine.whenWarm();
-});
-
-afterAll(async () => {
-  await ctx.close();
-  await marker.close();
-});
 
 describe('bpmn engine', () => {
   const example = EXAMPLES.find((e) => e.type === 'bpmn')!;
@@ -121,7 +101,7 @@ describe('bpmn engine', () => {
     expect(text).toContain('审批流程');
     expect(pngSize(await engine.render(renderInput('bpmn', oneTask(label), 'png'))).width).toBeGreaterThan(100);
     // The PNG render left the picture on the stage: ask Chromium which fonts drew the label.
-    const fonts = await onBpmnPage(async (page) => {
+    const fonts = await onPage(async (page) => {
       const cdp = await page.context().newCDPSession(page);
       try {
         await cdp.send('DOM.enable');
@@ -141,14 +121,14 @@ describe('bpmn engine', () => {
   });
 
   it('makes no network request and reads no file in secure mode, whatever the XML references', async () => {
-    const M = marker.url;
+    const M = setup.marker.url;
     const hostile = oneTask(`Fetch &lt;img src=&quot;${M}/label&quot;&gt; &amp;ext;`, {
       prolog: `<!DOCTYPE definitions [ <!ENTITY ext SYSTEM "${M}/entity"> <!ENTITY passwd SYSTEM "file:///etc/passwd"> <!ENTITY % pe SYSTEM "${M}/pe"> %pe; ]>`,
       attrs: `bioc:fill="url(${M}/fill)" bioc:stroke="url(${M}/stroke)" color:background-color="url('${M}/bg')"`,
       inDefinitions: `<import importType="http://www.w3.org/2001/XMLSchema" location="${M}/import.xsd" namespace="http://y" />`,
       inProcess: `<textAnnotation id="a"><text>&amp;passwd; ${M}/annotation</text></textAnnotation><dataStoreReference id="ds" dataStoreRef="${M}/store" />`,
     });
-    marker.hits.length = 0;
+    setup.marker.hits.length = 0;
     for (const safeMode of ['secure', 'unsafe'] as const) {
       for (const format of ['svg', 'png'] as const) {
         const out = await engine.render(renderInput('bpmn', hostile, format, { safeMode })).catch((e: unknown) => e);
@@ -158,6 +138,6 @@ describe('bpmn engine', () => {
     }
     await new Promise((r) => setTimeout(r, 200));
     // bpmn-js has nothing that loads a URL, and the page's policy would block it anyway.
-    expect(marker.hits).toEqual([]);
+    expect(setup.marker.hits).toEqual([]);
   });
 });

@@ -14,6 +14,7 @@ import { findType } from '../../../shared/diagram-types.js';
 import { EXAMPLES } from '../../../shared/examples.js';
 import { ENGINES } from '../../../server/engines/index.js';
 import type { AnyEngineSpec, OptionSpec } from '../../../server/engines/spec.js';
+import { TESTING } from '../../../server/engines/testing.js';
 import { BadRequestError, DiagramSyntaxError, EngineCrashedError, RenderTimeoutError } from '../../../server/errors.js';
 import { RenderCache } from '../../../server/render/cache.js';
 import { RenderCore } from '../../../server/render/core.js';
@@ -26,19 +27,6 @@ import type { WorkerHost } from '../../../server/runtimes/worker-host.js';
 import { UpstreamProvider } from '../../../server/upstream/provider.js';
 import { testContext, type TestContext } from '../../helpers/context.js';
 import { expectSvg, jpegSize, pngSize, renderInput } from '../../helpers/picture-checks.js';
-
-/**
- * How a label becomes CJK text in languages where a bare CJK word is not valid as it
- * stands: DBML's identifiers take quotes; pdfLaTeX takes CJK text in CJKutf8's environment.
- */
-const CJK_FORMS: Record<string, (source: string, label: string, text: string) => string> = {
-  dbml: (source, label, text) => source.split(label).join(`"${text}"`),
-  tikz: (source, label, text) =>
-    source
-      .replace(/(\\documentclass[^\n]*\n)/, '$1\\usepackage{CJKutf8}\n')
-      .split(label)
-      .join(`\\begin{CJK}{UTF8}{gbsn}${text}\\end{CJK}`),
-};
 
 /** The picture is what the format promises; an SVG also shows the example's labels. */
 function checkPicture(format: OutputFormat, body: Buffer, labels: readonly string[]): void {
@@ -160,11 +148,11 @@ describe.each(ENGINES.map((spec) => [spec.id, spec] as const))('engine %s', (_id
       if (errorSample.line !== undefined) expect((err as DiagramSyntaxError).line).toBe(errorSample.line);
     });
 
-  // A label that appears as such in its example's source can be swapped for CJK text.
+  // A label that appears as such in its example's source can be swapped for CJK text (in the form its language takes: its testing.ts).
   const cjk = examples.flatMap((e) => e.labels.filter((l) => l.length >= 3 && e.source.includes(l)).map((label) => ({ example: e, label })))[0];
   if (cjk && (spec.formats.includes('png') || spec.conversions?.png))
     it('draws CJK labels with real glyphs in SVG and PNG', async () => {
-      const write = CJK_FORMS[cjk.example.type] ?? ((source: string, label: string, text: string) => source.split(label).join(text));
+      const write = TESTING.get(cjk.example.type)?.cjk ?? ((source: string, label: string, text: string) => source.split(label).join(text));
       const variant = (text: string) => write(cjk.example.source, cjk.label, text);
       const draw = async (text: string, format: OutputFormat) => engine.render(renderInput(cjk.example.type, variant(text), format));
       const svg = await draw('中文字体', 'svg');

@@ -2,21 +2,18 @@ import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { deflateRawSync } from 'node:zlib';
-import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../../server/app.js';
 import { loadConfig } from '../../../server/config.js';
 import { DRAWIO_DIR, diagramsnet, diagramsnetPageKind } from '../../../server/engines/diagramsnet/index.js';
 import { DiagramSyntaxError } from '../../../server/errors.js';
 import { ASSET_ORIGIN } from '../../../server/runtimes/browser-pool.js';
 import { EXAMPLES } from '../../../shared/examples.js';
-import { testContext } from '../../helpers/context.js';
-import { startMarkerServer, type MarkerServer } from '../../helpers/marker-server.js';
+import { pageEngineTest } from '../../helpers/page-engine.js';
 import { expectSvg, pngSize, renderInput } from '../../helpers/picture-checks.js';
 
-const ctx = testContext();
-const engine = ctx.engine(diagramsnet);
-let marker: MarkerServer;
+const setup = pageEngineTest(diagramsnet, diagramsnetPageKind(1));
+const { engine, onPage } = setup;
 /** Files outside draw.io's folder that no diagram may make the page read. */
 const outside = mkdtempSync(path.join(tmpdir(), 'drawio-outside-'));
 
@@ -51,21 +48,7 @@ async function refusal(source: string, options: Record<string, string> = {}): Pr
   return err as DiagramSyntaxError;
 }
 
-/** The page the last render used (one page: the same one), for looking at its stage. */
-function onDrawioPage<T>(work: (page: Page) => Promise<T>): Promise<T> {
-  return ctx.browser.withPage(diagramsnetPageKind(1), { signal: AbortSignal.timeout(10_000) }, work);
-}
-
-beforeAll(async () => {
-  marker = await startMarkerServer();
-  await engine.start();
-  // The stage checks below look at the page the last render used: no warm-up render in between.
-  await engine.whenWarm();
-});
-
-afterAll(async () => {
-  await ctx.close();
-  await marker.close();
+afterAll(() => {
   rmSync(outside, { recursive: true, force: true });
 });
 
@@ -77,7 +60,7 @@ describe('diagrams.net engine', () => {
     expect(engine.formats).toEqual(['svg', 'png']);
     expect(engine.runtime).toBe('browser');
     expect(engine.version()).toMatch(/^\d+\.\d+\.\d+$/);
-    const live = await onDrawioPage((page) => page.evaluate(() => (window as unknown as { studioDrawio: { version: string } }).studioDrawio.version));
+    const live = await onPage((page) => page.evaluate(() => (window as unknown as { studioDrawio: { version: string } }).studioDrawio.version));
     expect(engine.version()).toBe(live);
   });
 
@@ -187,7 +170,7 @@ describe('diagrams.net engine', () => {
     expect(expectSvg(svg)).toContain('Bold');
     // draw.io's own sanitising: no script element, handler or javascript: link reaches the SVG.
     expect(svg).not.toMatch(/<script|onerror|javascript:/i);
-    const ran = await onDrawioPage((page) =>
+    const ran = await onPage((page) =>
       page.evaluate(() => {
         // The page's policy: an inline script added now does not run either.
         const s = document.createElement('script');
@@ -200,7 +183,7 @@ describe('diagrams.net engine', () => {
   });
 
   it('makes no network request in secure mode, whatever the file references (images, fonts, links, entities)', async () => {
-    const M = marker.url;
+    const M = setup.marker.url;
     const hostile =
       `<!DOCTYPE mxfile [<!ENTITY ext SYSTEM "${M}/entity">]><mxfile><diagram id="h" name="H">` +
       model(
@@ -211,19 +194,19 @@ describe('diagrams.net engine', () => {
         ` backgroundImage="${esc(JSON.stringify({ src: `${M}/background`, width: 10, height: 10 }))}" extFonts="Marker^${M}/font.woff"`,
       ) +
       '</diagram></mxfile>';
-    marker.hits.length = 0;
+    setup.marker.hits.length = 0;
     for (const format of ['svg', 'png'] as const) {
       const out = await engine.render(renderInput('diagramsnet', hostile, format));
       if (format === 'svg') expect(expectSvg(out)).toContain('Linked');
     }
     await new Promise((r) => setTimeout(r, 200));
-    expect(marker.hits).toEqual([]);
+    expect(setup.marker.hits).toEqual([]);
     // Control: the same file does reach the network when the server runs unsafe (as Kroki's companion does).
     await engine.render(renderInput('diagramsnet', hostile, 'png', { safeMode: 'unsafe' }));
     await new Promise((r) => setTimeout(r, 200));
-    expect(marker.hits).toEqual(expect.arrayContaining(['/image.png', '/label-img', '/background']));
-    expect(marker.hits).not.toContain('/entity');
-    expect(marker.hits).not.toContain('/link');
+    expect(setup.marker.hits).toEqual(expect.arrayContaining(['/image.png', '/label-img', '/background']));
+    expect(setup.marker.hits).not.toContain('/entity');
+    expect(setup.marker.hits).not.toContain('/link');
   });
 
   it('reads no file outside draw.io’s folder, even in unsafe mode', async () => {
@@ -273,7 +256,7 @@ function example() {
 
 /** Fonts Chromium used for the label text left on the stage by the last PNG render. */
 function labelFonts(): Promise<Array<{ familyName: string; glyphCount: number }>> {
-  return onDrawioPage(async (page) => {
+  return onPage(async (page) => {
     const cdp = await page.context().newCDPSession(page);
     try {
       await cdp.send('DOM.enable');

@@ -1,16 +1,13 @@
-import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { packageVersion } from '../../../server/engines/_support/package-version.js';
 import { excalidraw, excalidrawPageKind } from '../../../server/engines/excalidraw/index.js';
 import { BadRequestError, DiagramSyntaxError } from '../../../server/errors.js';
 import { EXAMPLES } from '../../../shared/examples.js';
-import { testContext } from '../../helpers/context.js';
-import { startMarkerServer, type MarkerServer } from '../../helpers/marker-server.js';
+import { pageEngineTest } from '../../helpers/page-engine.js';
 import { expectSvg, pngSize, renderInput } from '../../helpers/picture-checks.js';
 
-const ctx = testContext();
-const engine = ctx.engine(excalidraw);
-let marker: MarkerServer;
+const setup = pageEngineTest(excalidraw, excalidrawPageKind(1));
+const { engine, onPage } = setup;
 
 const BASE = {
   angle: 0,
@@ -61,23 +58,6 @@ function rootSize(svg: string): { width: number; height: number } {
   const root = /<svg\b[^>]*>/.exec(svg)![0];
   return { width: Number(/\swidth="([\d.]+)"/.exec(root)![1]), height: Number(/\sheight="([\d.]+)"/.exec(root)![1]) };
 }
-
-/** The page the last render used (one page: the same one), for looking at its stage and globals. */
-function onExcalidrawPage<T>(work: (page: Page) => Promise<T>): Promise<T> {
-  return ctx.browser.withPage(excalidrawPageKind(1), { signal: AbortSignal.timeout(10_000) }, work);
-}
-
-beforeAll(async () => {
-  marker = await startMarkerServer();
-  await engine.start();
-  // The stage checks below look at the page the last render used: no warm-up render in between.
-  await engine.whenWarm();
-});
-
-afterAll(async () => {
-  await ctx.close();
-  await marker.close();
-});
 
 describe('excalidraw engine', () => {
   const example = EXAMPLES.find((e) => e.type === 'excalidraw')!;
@@ -131,7 +111,7 @@ describe('excalidraw engine', () => {
     expect(svg).toMatch(/@font-face \{ font-family: Xiaolai; src: url\(data:font\/woff2;base64,/);
     expect(pngSize(await engine.render(renderInput('excalidraw', source, 'png'))).width).toBeGreaterThan(100);
     // The PNG render left the picture on the stage: ask Chromium which fonts drew the text.
-    const fonts = await onExcalidrawPage(async (page) => {
+    const fonts = await onPage(async (page) => {
       const cdp = await page.context().newCDPSession(page);
       try {
         await cdp.send('DOM.enable');
@@ -149,17 +129,17 @@ describe('excalidraw engine', () => {
   });
 
   it('never evaluates the scene: code is refused as JSON, and code in strings stays text', async () => {
-    marker.hits.length = 0;
+    setup.marker.hits.length = 0;
     // What a script-pasting renderer would run: not JSON, so refused before any page sees it.
-    const code = `{"type": "excalidraw", "elements": (fetch("${marker.url}/eval"), window.__pwned = 1, [])}`;
+    const code = `{"type": "excalidraw", "elements": (fetch("${setup.marker.url}/eval"), window.__pwned = 1, [])}`;
     const refused = await engine.render(renderInput('excalidraw', code)).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(DiagramSyntaxError);
     expect((refused as DiagramSyntaxError).line).toBe(1);
 
     const strings = [
-      `</script><script>window.__pwned = 2; fetch("${marker.url}/script")</script>`,
+      `</script><script>window.__pwned = 2; fetch("${setup.marker.url}/script")</script>`,
       '${window.__pwned = 3}',
-      `"); window.__pwned = 4; fetch("${marker.url}/quote"); ("`,
+      `"); window.__pwned = 4; fetch("${setup.marker.url}/quote"); ("`,
     ];
     const source = scene([
       ...strings.map((s, i) => text(`t${i}`, s, { y: i * 40 })),
@@ -174,14 +154,14 @@ describe('excalidraw engine', () => {
         expect(svg).not.toMatch(/<script|javascript:/i);
       }
     }
-    const pwned = await onExcalidrawPage((page) => page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned ?? null));
+    const pwned = await onPage((page) => page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned ?? null));
     expect(pwned).toBeNull();
     await new Promise((r) => setTimeout(r, 200));
-    expect(marker.hits).toEqual([]);
+    expect(setup.marker.hits).toEqual([]);
   });
 
   it('makes no network request and reads no file in secure mode (image elements, embeds, links)', async () => {
-    const M = marker.url;
+    const M = setup.marker.url;
     const svgImage = `<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><image href="${M}/inner-image" width="10" height="10"/></svg>`;
     const source = scene(
       [
@@ -198,17 +178,17 @@ describe('excalidraw engine', () => {
         local: { id: 'local', mimeType: 'image/png', dataURL: 'file:///etc/passwd', created: 1 },
       },
     );
-    marker.hits.length = 0;
+    setup.marker.hits.length = 0;
     for (const format of ['svg', 'png'] as const) {
       const out = await engine.render(renderInput('excalidraw', source, format));
       if (format === 'svg') expect(out.toString('utf8')).not.toContain('root:');
     }
     await new Promise((r) => setTimeout(r, 200));
-    expect(marker.hits).toEqual([]);
+    expect(setup.marker.hits).toEqual([]);
     // Positive control: in safe mode `unsafe` the page may load the remote image (as Kroki
     // lets diagrams fetch there), so this test fails if the network block is removed.
     await engine.render(renderInput('excalidraw', source, 'png', { safeMode: 'unsafe' }));
-    expect(marker.hits).toContain('/image.png');
+    expect(setup.marker.hits).toContain('/image.png');
   });
 
   it('refuses a PNG too large to capture, and still draws its SVG', async () => {

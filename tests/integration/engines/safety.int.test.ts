@@ -4,6 +4,7 @@
  * nothing reaches a marker server on 127.0.0.1 nor does a secret file's text come back.
  * The engines with richer rules have their own tests too (plantuml, mermaid, vega,
  * blockdiag, bpmn, excalidraw, d2); this file holds every engine to the same two facts.
+ * Each type's probes are its engine's (`probes` in server/engines/<id>/testing.ts).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -12,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OutputFormat } from '../../../shared/api.js';
 import { ENGINES } from '../../../server/engines/index.js';
 import type { AnyEngineSpec } from '../../../server/engines/spec.js';
+import { TESTING, type Probes } from '../../../server/engines/testing.js';
 import { StudioError } from '../../../server/errors.js';
 import type { LiveEngine } from '../../../server/render/engines.js';
 import { testContext, type TestContext } from '../../helpers/context.js';
@@ -26,58 +28,10 @@ let marker: MarkerServer;
 let ctx: TestContext;
 const engines = new Map<AnyEngineSpec, LiveEngine>();
 
-/** Per type: sources that try to fetch `url` or read `file`. */
-const PROBES: Record<string, (url: string, file: string) => string[]> = {
-  graphviz: (url, file) => [
-    `digraph { a [image="${url}/gv.png"]; b [image="${file}"]; c [shapefile="${file}"] }`,
-    `digraph { imagepath="${path.dirname(file)}"; a [image="${path.basename(file)}"] }`,
-  ],
-  plantuml: (url, file) => [
-    `@startuml\n!include ${url}/pu.puml\nA -> B\n@enduml`,
-    `@startuml\n!includeurl ${url}/pu2.puml\nA -> B\n@enduml`,
-    `@startuml\nA -> B : <img:${url}/pu.png>\n@enduml`,
-    `@startuml\n!include ${file}\nA -> B\n@enduml`,
-    `@startuml\n!theme foo from ${url}/themes\nA -> B\n@enduml`,
-  ],
-  c4plantuml: (url) => [`@startuml\n!include ${url}/C4_Context.puml\nPerson(p, "P")\n@enduml`],
-  mermaid: (url) => [`graph TD\n  A["<img src='${url}/m.png'>"] --> B\n  click A "${url}/click"`],
-  nomnoml: (url, file) => [`#import: ${file}\n[A]->[B]`, `[<actor> ${url}/n.png]`],
-  vega: (url) => [JSON.stringify({ $schema: 'https://vega.github.io/schema/vega/v5.json', data: [{ name: 't', url: `${url}/v.json` }], marks: [] })],
-  vegalite: (url) => [JSON.stringify({ data: { url: `${url}/vl.json` }, mark: 'bar', encoding: { x: { field: 'a', type: 'nominal' } } })],
-  wavedrom: (url) => [JSON.stringify({ signal: [{ name: `<img src="${url}/w.png">`, wave: '01' }] })],
-  bytefield: (url, file) => [`(draw-column-headers)\n(draw-box (slurp "${file}"))`, `(draw-box (slurp "${url}/b.txt"))`],
-  pikchr: (url) => [`box "${url}/p.png"`],
-  dbml: (url) => [`Table users {\n  id integer [note: '${url}/d.png']\n}`],
-  erd: (url) => [`[Person]\n*name\n\nPerson 1--* Person {label: "${url}/e.png"}`],
-  goat: (url) => [`+--+\n|${url}|\n+--+`],
-  // Images on components by URL and by file, and raw DOT through tweak (an image attribute, an <img> in a label).
-  wireviz: (url, file) => [
-    `connectors:\n  X1:\n    pincount: 1\n    image: {src: '${url}/wv.png', caption: remote}\n  X2:\n    pincount: 1\n    image: {src: '${file}', height: 20}\n`,
-    `connectors:\n  X1: {pincount: 1}\ntweak:\n  override:\n    X1: {image: '${file}'}\n  append: ['Y [image="${url}/t.png"]', 'Z [label=<<img src="${file}"/>>]']\n`,
-  ],
-  blockdiag: (url, file) => [`blockdiag {\n  A -> B;\n  A [icon = "${url}/icon.png"];\n  B [background = "${file}"];\n}`],
-  bpmn: (url) => [
-    `<?xml version="1.0" encoding="UTF-8"?><definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" id="d" targetNamespace="${url}/ns"><import importType="http://www.w3.org/2001/XMLSchema" location="${url}/import.xsd" namespace="x"/><process id="p"><startEvent id="s" name="Start"/></process><bpmndi:BPMNDiagram id="g"><bpmndi:BPMNPlane id="pl" bpmnElement="p"><bpmndi:BPMNShape id="s_di" bpmnElement="s"><dc:Bounds x="10" y="10" width="36" height="36"/></bpmndi:BPMNShape></bpmndi:BPMNPlane></bpmndi:BPMNDiagram></definitions>`,
-  ],
-  excalidraw: (url) => [
-    JSON.stringify({
-      type: 'excalidraw',
-      version: 2,
-      elements: [{ type: 'image', id: 'i', x: 0, y: 0, width: 10, height: 10, fileId: 'f', status: 'saved' }],
-      files: { f: { id: 'f', mimeType: 'image/png', dataURL: `${url}/x.png` } },
-    }),
-  ],
-  d2: (url, file) => [`a: {icon: ${url}/d2.svg}\nb: {shape: image; icon: ${file}}`, `...@${file}\nc -> d`],
-  svgbob: (url) => [`.---.\n| ${url} |\n'---'`],
-  tikz: (url, file) => [
-    `\\documentclass{standalone}\n\\usepackage{tikz}\n\\begin{document}\n\\input{${file}}\n\\end{document}`,
-    `\\documentclass{standalone}\n\\usepackage{tikz}\n\\begin{document}\n\\immediate\\write18{curl ${url}/tex}\n\\tikz \\node {x};\n\\end{document}`,
-    `\\documentclass{standalone}\n\\usepackage{tikz}\n\\begin{document}\n\\newread\\f\\openin\\f=${file}\n\\read\\f to\\l \\tikz \\node {\\l};\n\\end{document}`,
-  ],
-  diagramsnet: (url, file) => [
-    `<mxfile><diagram id="d" name="P"><mxGraphModel><root><mxCell id="0"/><mxCell id="1" parent="0"/><mxCell id="2" value="&lt;img src=&quot;${url}/label.png&quot;&gt;" style="html=1;" vertex="1" parent="1"><mxGeometry x="10" y="10" width="120" height="60" as="geometry"/></mxCell><mxCell id="3" value="" style="shape=image;image=${url}/shape.png;" vertex="1" parent="1"><mxGeometry x="150" y="10" width="60" height="60" as="geometry"/></mxCell><mxCell id="4" value="" style="shape=image;image=file://${file};" vertex="1" parent="1"><mxGeometry x="220" y="10" width="60" height="60" as="geometry"/></mxCell></root></mxGraphModel></diagram></mxfile>`,
-  ],
-};
+/** The types that have ways to reach out, with their probes. */
+const PROBES: ReadonlyArray<readonly [string, Probes]> = [...TESTING].flatMap(([type, { probes }]) =>
+  typeof probes === 'function' ? [[type, probes] as const] : [],
+);
 
 beforeAll(async () => {
   marker = await startMarkerServer();
@@ -110,15 +64,13 @@ function engineFor(type: string): LiveEngine | null {
 }
 
 describe('secure mode keeps every engine to itself', () => {
-  // ditaa has no way to name anything outside its text; the blockdiag family shares one parser (blockdiag's probe); dot is graphviz.
   it('has a probe for every type a local engine renders', () => {
-    const missing = ENGINES.flatMap((s) => s.types).filter(
-      (t) => !(t in PROBES) && !['dot', 'ditaa', 'seqdiag', 'actdiag', 'nwdiag', 'packetdiag', 'rackdiag'].includes(t),
-    );
-    expect(missing, 'types without a probe here (add their ways to reach out to PROBES)').toEqual([]);
+    // A type with no way of its own to reach out says why (`probes: { none }`), so none is left out by omission.
+    const missing = ENGINES.flatMap((s) => s.types).filter((t) => !TESTING.has(t));
+    expect(missing, 'types without a probe (add their ways to reach out to server/engines/<id>/testing.ts)').toEqual([]);
   });
 
-  for (const [type, probes] of Object.entries(PROBES)) {
+  for (const [type, probes] of PROBES) {
     it(`${type}: no request leaves and no file is read`, async () => {
       const engine = engineFor(type);
       expect(engine, `a local engine for ${type}`).not.toBeNull();
