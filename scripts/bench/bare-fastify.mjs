@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
- * The cached case's yardstick: a bare Fastify route (no logging, no plugins) that answers
- * every GET with the same bytes Studio's cache sends, so the bench compares Studio's
- * cached answer with the least a Node HTTP server can do on this machine.
+ * The yardstick of the cached case and of the HTTP floor: a bare Fastify route (no logging,
+ * no plugins) that answers every GET, and every POST (its body read and dropped), with the
+ * same bytes Studio sends, so the bench compares Studio with the least a Node HTTP server
+ * can do on this machine.
  *
  *   node scripts/bench/bare-fastify.mjs <file> <content-type>
  */
@@ -16,9 +17,12 @@ if (!file || !contentType) {
 }
 const bytes = readFileSync(file);
 const app = Fastify({ logger: false });
-app.get('/*', (_req, reply) => {
+app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+const answer = (_req, reply) => {
   reply.header('content-type', contentType).send(bytes);
-});
+};
+app.get('/*', answer);
+app.post('/*', answer);
 const address = await app.listen({ port: 0, host: '127.0.0.1' });
 console.log(`listening ${address}`);
 process.on('SIGTERM', () => app.close().then(() => process.exit(0)));

@@ -227,7 +227,7 @@ export interface CachedResult {
  * A bare Fastify route in its own process, sending `bytes` with the same content type,
  * for any GET: the floor of what a Node HTTP server can answer on this machine.
  */
-async function startBareFastify(bytesFile: string, contentType: string, repoRoot: string): Promise<{ url: string; stop(): void }> {
+export async function startBareFastify(bytesFile: string, contentType: string, repoRoot: string): Promise<{ url: string; stop(): void }> {
   const child = spawn(process.execPath, [path.join(repoRoot, 'scripts/bench/bare-fastify.mjs'), bytesFile, contentType], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -251,7 +251,9 @@ async function startBareFastify(bytesFile: string, contentType: string, repoRoot
  */
 async function cannon(url: string, connections: number, seconds: number): Promise<{ requests: number; seconds: number }> {
   const cli = createRequire(import.meta.url).resolve('autocannon/autocannon.js');
-  const child = spawn(process.execPath, [cli, '--json', '-c', String(connections), '-d', String(seconds), '-p', '1', url], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [cli, '--json', '-c', String(connections), '-d', String(seconds), '-p', '1', url], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString('utf8')));
@@ -376,22 +378,9 @@ export async function runPeers(client: BenchClient, plan: PeerPlan): Promise<Pee
   const blocks = quick ? 4 : 12;
 
   await guarded(out, 'graphvizAlone', 'Graphviz small: Studio over HTTP / the WASM engine in-process', log, async () => {
-    const layout = await graphvizEngine();
-    const alone: Side = {
-      name: 'alone',
-      perBlock: 20,
-      once: timedSync(() => {
-        if (!layout(plan.graphviz.source).includes(plan.graphviz.expect[0]!)) throw new Error('Graphviz alone drew no SVG');
-      }),
-    };
-    const dot = dotTool(plan.graphviz);
-    const s = await interleave([studio(plan.graphviz, 20), alone, { ...coldSide(dot), perBlock: 3 }], blocks, 30);
-    out.comparisons.dot = {
-      name: 'Graphviz small: `dot -Tsvg` per diagram / Studio',
-      sides: { dot: s[dot.name]!, studio: s.studio! },
-      ratio: s[dot.name]!.median / s.studio!.median,
-    };
-    return { sides: s, ratio: s.studio!.median / s.alone!.median, detail: `(+${(s.studio!.median - s.alone!.median).toFixed(2)} ms)` };
+    const { alone, dot } = await graphvizPeers(studio(plan.graphviz, 20), client, plan, blocks);
+    out.comparisons.dot = dot;
+    return alone;
   });
 
   let picoweb: Picoweb | undefined;
@@ -471,4 +460,57 @@ export async function runPeers(client: BenchClient, plan: PeerPlan): Promise<Pee
   });
 
   return out;
+}
+
+/** Graphviz small: Studio, the engine alone, the HTTP floor and `dot` per diagram, interleaved (also scripts/bench/probes/graphviz.ts). */
+export async function graphvizPeers(
+  studioSide: Side,
+  client: BenchClient,
+  plan: Pick<PeerPlan, 'graphviz' | 'repoRoot'>,
+  blocks: number,
+): Promise<{ alone: Omit<PeerComparison, 'name'>; dot: PeerComparison }> {
+  const layout = await graphvizEngine();
+  const aloneSide: Side = {
+    name: 'alone',
+    perBlock: 20,
+    once: timedSync(() => {
+      if (!layout(plan.graphviz.source).includes(plan.graphviz.expect[0]!)) throw new Error('Graphviz alone drew no SVG');
+    }),
+  };
+  const dot = dotTool(plan.graphviz);
+  // The HTTP floor: the same POST to a bare Fastify route that answers with the same SVG
+  // at once, so the report can tell the cost of any HTTP round trip here from Studio's own.
+  const svg = (await client.post(plan.graphviz.type, 'svg', plan.graphviz.source)).body;
+  const file = path.join(os.tmpdir(), `studio-bench-floor-${process.pid}.svg`);
+  writeFileSync(file, svg);
+  const bare = await startBareFastify(file, 'image/svg+xml', plan.repoRoot);
+  const bareClient = new BenchClient(bare.url);
+  const http: Side = {
+    name: 'http',
+    perBlock: 20,
+    async once() {
+      const r = await bareClient.post(plan.graphviz.type, 'svg', plan.graphviz.source);
+      if (r.status !== 200 || r.body.length !== svg.length) throw new Error(`bare route answered ${r.status}`);
+      return r.ms;
+    },
+  };
+  let s: Record<string, Summary>;
+  try {
+    s = await interleave([studioSide, aloneSide, http, { ...coldSide(dot), perBlock: 3 }], blocks, 30);
+  } finally {
+    bareClient.close();
+    bare.stop();
+  }
+  const dotComparison: PeerComparison = {
+    name: 'Graphviz small: `dot -Tsvg` per diagram / Studio',
+    sides: { dot: s[dot.name]!, studio: s.studio! },
+    ratio: s[dot.name]!.median / s.studio!.median,
+  };
+  const floor = s.http!.median + s.alone!.median;
+  const alone = {
+    sides: s,
+    ratio: s.studio!.median / s.alone!.median,
+    detail: `(+${(s.studio!.median - s.alone!.median).toFixed(2)} ms; a bare HTTP round trip here ${s.http!.median.toFixed(2)} ms, so no HTTP server can be under ${(floor / s.alone!.median).toFixed(2)}×)`,
+  };
+  return { alone, dot: dotComparison };
 }
