@@ -88,6 +88,12 @@ export interface WorkerRuntime {
   kind: 'worker';
   settings?: SettingsSchema;
   entry: URL;
+  /**
+   * Engines whose runtimes name the same key share one pool of workers (one library loaded
+   * once, one unit for the runtime manager), as JVM engines share a JVM. Default: the
+   * engine's own pool.
+   */
+  key?: string;
   /** Workers = renders at once. Default 1. */
   size?: number;
   host?: Partial<Pick<WorkerHostOptions, 'resourceLimits' | 'recycleAfter' | 'recycleAboveRssGrowth'>>;

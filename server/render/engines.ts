@@ -59,6 +59,9 @@ function hostFor(spec: AnyEngineSpec, ctx: RenderContext): { host: unknown; runt
   switch (r.kind) {
     case 'worker': {
       const size = r.size ?? 1;
+      const key = `worker:${r.key ?? spec.id}`;
+      const sharedEntry = r.key === undefined ? undefined : shared.get(key);
+      if (sharedEntry) return { host: sharedEntry.host, runtime: sharedEntry.runtime, concurrency: size };
       const host = new WorkerHost({
         id: spec.id,
         entry: r.entry,
@@ -70,12 +73,13 @@ function hostFor(spec: AnyEngineSpec, ctx: RenderContext): { host: unknown; runt
       });
       // Worker threads share the server's process: each worker reports its own heap.
       const runtime: ManagedRuntime = {
-        id: `worker:${spec.id}`,
+        id: key,
         state: () => host.state(),
         start: () => host.start(),
         stop: () => host.stop(),
         memoryBytes: () => host.memoryBytes(),
       };
+      if (r.key !== undefined) shared.set(key, { host, runtime });
       return { host, runtime, concurrency: size };
     }
     case 'browser': {

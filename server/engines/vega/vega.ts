@@ -5,7 +5,8 @@
 import { packageVersion } from '../_support/package-version.js';
 import { defineEngine, type WorkerRuntime } from '../spec.js';
 
-const WORKER: WorkerRuntime = { kind: 'worker', entry: new URL('./worker.js', import.meta.url) };
+// One pool for both: each worker would load Vega (and Vega-Lite) again, ~120 MB apiece.
+const WORKER: WorkerRuntime = { kind: 'worker', entry: new URL('./worker.js', import.meta.url), key: 'vega' };
 
 function vegaFamily(lite: boolean) {
   const version = packageVersion(lite ? 'vega-lite' : 'vega');

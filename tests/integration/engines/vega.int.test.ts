@@ -1,6 +1,6 @@
 import * as vega from 'vega';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { vega as vegaSpec } from '../../../server/engines/vega/vega.js';
+import { vega as vegaSpec, vegalite as vegaliteSpec } from '../../../server/engines/vega/vega.js';
 import type { WorkerHost } from '../../../server/runtimes/worker-host.js';
 import { BadRequestError, DiagramSyntaxError, EngineCrashedError } from '../../../server/errors.js';
 import { quietLogger, secureLoader } from '../../../server/engines/vega/safety.js';
@@ -116,6 +116,21 @@ describe('vega engine', () => {
   it('unsafe mode renders an inline-values spec', async () => {
     const text = expectSvg(await engine.render(renderInput('vega', JSON.stringify(spec), 'svg', { safeMode: 'unsafe' })));
     expect(text).toContain('north');
+  });
+
+  it('shares one worker with Vega-Lite: one library loaded, one runtime for the manager', async () => {
+    const lite = ctx.engine(vegaliteSpec) as ReturnType<typeof ctx.engine> & { host: WorkerHost };
+    expect(lite.host).toBe(engine.host);
+    const bar = {
+      data: { values: [{ a: 'Lite Bar', b: 2 }] },
+      mark: 'bar',
+      encoding: { x: { field: 'a', type: 'nominal' }, y: { field: 'b', type: 'quantitative' } },
+    };
+    expect(expectSvg(await lite.render(renderInput('vegalite', JSON.stringify(bar))))).toContain('Lite Bar');
+    expect(expectSvg(await engine.render(renderInput('vega', JSON.stringify(spec))))).toContain('north');
+    expect(engine.host.workerCount()).toBe(1);
+    const units = ctx.manager.status().filter((u) => u.users.includes('vega') || u.users.includes('vegalite'));
+    expect(units.map((u) => [u.id, u.users])).toEqual([['worker:vega', ['vega', 'vegalite']]]);
   });
 
   it('recovers after its worker crashes', async () => {
