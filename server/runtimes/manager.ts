@@ -12,7 +12,7 @@
  *   and memory; the next request starts it again;
  * - **memory budget**: when the whole server (measured, when `measureTotal` can) or else the
  *   runtimes together hold more than the budget, the least recently used runtimes that are
- *   not busy are stopped first. It is checked after a start, on the timer, and after renders
+ *   not busy are stopped first, until the total is 10% under the budget. It is checked after a start, on the timer, and after renders
  *   (at most every BUDGET_AFTER_RENDERS_MS), since a render is what grows an engine.
  *
  * Several engines may share one runtime (a JVM): they are *users* of the same unit.
@@ -28,7 +28,7 @@ export interface ManagedRuntime {
   state(): EngineState;
   start(): Promise<unknown>;
   stop(): Promise<void>;
-  /** Resident bytes it holds now (its processes), or null when it cannot be told apart from the server's own. */
+  /** Bytes it holds now (its processes' PSS, or a worker thread's heap as it reports it), or null when it cannot tell. */
   memoryBytes(): number | null;
   /**
    * Work in progress on it right now, counted by the runtime itself, which includes work
@@ -75,6 +75,11 @@ const BUDGET_AFTER_RENDERS_MS = 2000;
  * second runtime for memory that is already on its way out.
  */
 const BUDGET_SETTLE_MS = 2000;
+/**
+ * Over the budget, runtimes are stopped until the total is this share of it: what the
+ * others grow by before the next check (a render's WASM memory, a page) then still fits.
+ */
+const BUDGET_LOW_WATER = 0.9;
 
 interface Unit {
   runtime: ManagedRuntime;
@@ -286,8 +291,9 @@ export class RuntimeManager {
     const candidates = up()
       .filter((u) => u !== keep && !this.isBusy(u))
       .sort((a, b) => this.lastUsed(a) - this.lastUsed(b));
+    const target = budget * BUDGET_LOW_WATER;
     for (const unit of candidates) {
-      if (total <= budget) break;
+      if (total <= target) break;
       const bytes = unit.runtime.memoryBytes() ?? 0;
       if (bytes === 0) continue;
       unit.stops.budget++;

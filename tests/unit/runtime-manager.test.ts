@@ -172,7 +172,7 @@ describe('runtime manager', () => {
     await m.close();
   });
 
-  it('weighs the whole server when it can be measured, checks again after renders, and waits for a stop to settle', async () => {
+  it('weighs the whole server when it can be measured, checks again after renders, stops to 10% under, and waits for a stop to settle', async () => {
     // The server itself (its main thread, caches) holds 400 MB the runtimes do not report.
     let server = 400 * MB;
     const [a, b, c] = [new StandIn('a'), new StandIn('b'), new StandIn('c')];
@@ -192,12 +192,27 @@ describe('runtime manager', () => {
     await vi.advanceTimersByTimeAsync(0);
     expect([a.stops, b.stops, c.stops]).toEqual([1, 0, 0]);
     // Memory not yet given back is not a reason to stop another right away.
-    server = 700 * MB;
+    server = 600 * MB;
     await m.check();
     expect(b.stops).toBe(0);
     await vi.advanceTimersByTimeAsync(2_100);
     await m.check();
     expect([a.stops, b.stops, c.stops]).toEqual([1, 1, 0]);
+    await m.close();
+  });
+
+  it('over the budget, stops until 10% under it, not just under it', async () => {
+    const m = manager({ memoryBudgetBytes: 1000 * MB });
+    const sizes = { a: 50, b: 400, c: 400, d: 200 };
+    const rts = Object.entries(sizes).map(([id, mb]) => Object.assign(new StandIn(id), { bytes: mb * MB }));
+    for (const rt of rts) {
+      m.add({ id: rt.id }, rt);
+      await m.ready(rt.id);
+      m.begin(rt.id)();
+      await vi.advanceTimersByTimeAsync(10);
+    }
+    // 1050 MB once `d` started: stopping `a` alone would leave 1000, at the budget's edge.
+    expect(rts.map((r) => r.stops)).toEqual([1, 1, 0, 0]);
     await m.close();
   });
 
