@@ -67,8 +67,12 @@ export interface ManagerOptions {
   measureTotal?: () => Promise<number | null>;
 }
 
-/** Budget checks triggered by renders are this far apart at least (each reads /proc for every process). */
-const BUDGET_AFTER_RENDERS_MS = 2000;
+/**
+ * Budget checks triggered by renders are this far apart at least (each reads /proc for every
+ * process), except after a runtime's first render since its start: that is when it grows
+ * most (a browser page opened, a WASM memory sized, TeX's formats mapped).
+ */
+const BUDGET_AFTER_RENDERS_MS = 1000;
 /**
  * After a budget stop the next measurement waits this long: a stopped worker's pages go back
  * to the system a moment later (jemalloc's decay), and measuring earlier would stop a
@@ -94,6 +98,8 @@ interface Unit {
   /** The start in progress or done, shared by the unit's users; dropped when the process goes. */
   started: Promise<unknown> | null;
   stops: { idle: number; budget: number };
+  /** Renders ended since the runtime's last start. */
+  rendersSinceStart: number;
 }
 
 interface UserState {
@@ -129,7 +135,18 @@ export class RuntimeManager {
     if (this.users.has(user.id)) throw new Error(`runtime user ${user.id} added twice`);
     let unit = this.units.get(runtime.id);
     if (!unit) {
-      unit = { runtime, users: new Set(), inFlight: 0, warming: 0, lastUsed: 0, generation: 0, stopping: null, started: null, stops: { idle: 0, budget: 0 } };
+      unit = {
+        runtime,
+        users: new Set(),
+        inFlight: 0,
+        warming: 0,
+        lastUsed: 0,
+        generation: 0,
+        stopping: null,
+        started: null,
+        stops: { idle: 0, budget: 0 },
+        rendersSinceStart: 0,
+      };
       this.units.set(runtime.id, unit);
     } else if (unit.runtime !== runtime) throw new Error(`two runtimes named ${runtime.id}`);
     unit.users.add(user.id);
@@ -183,7 +200,7 @@ export class RuntimeManager {
       done = true;
       unit.inFlight--;
       unit.lastUsed = Date.now();
-      this.budgetAfterRender(unit.lastUsed);
+      this.budgetAfterRender(unit.lastUsed, ++unit.rendersSinceStart === 1);
     };
   }
 
@@ -274,8 +291,8 @@ export class RuntimeManager {
     return this.budgetPass;
   }
 
-  private budgetAfterRender(now: number): void {
-    if (this.opts.memoryBudgetBytes <= 0 || now - this.lastRenderBudgetAt < BUDGET_AFTER_RENDERS_MS) return;
+  private budgetAfterRender(now: number, first: boolean): void {
+    if (this.opts.memoryBudgetBytes <= 0 || (!first && now - this.lastRenderBudgetAt < BUDGET_AFTER_RENDERS_MS)) return;
     this.lastRenderBudgetAt = now;
     void this.enforceBudget(null);
   }
@@ -310,6 +327,7 @@ export class RuntimeManager {
       // A start counts as a use: a runtime started ahead of need (preloaded, warmed on
       // request) gets the whole idle time before it may be stopped, not none.
       unit.lastUsed = Date.now();
+      unit.rendersSinceStart = 0;
       const started = unit.runtime.start();
       unit.started = started;
       started.catch(() => {

@@ -216,6 +216,25 @@ describe('runtime manager', () => {
     await m.close();
   });
 
+  it("checks right after a runtime's first render, however recent the last check", async () => {
+    const m = manager({ memoryBudgetBytes: 1000 * MB });
+    const [a, b, c] = [new StandIn('a'), new StandIn('b'), new StandIn('c')];
+    [a.bytes, b.bytes, c.bytes] = [400 * MB, 400 * MB, 0];
+    for (const rt of [a, b, c]) m.add({ id: rt.id }, rt);
+    await m.ready('a');
+    await m.ready('b');
+    m.begin('b')(); // a check now: 800 MB
+    await m.ready('c');
+    await vi.advanceTimersByTimeAsync(0); // the start's own check has run: 800 MB
+    expect(a.stops).toBe(0);
+    const end = m.begin('c');
+    c.bytes = 400 * MB; // its first render opened a page, say
+    end();
+    await vi.advanceTimersByTimeAsync(0);
+    expect([a.stops, b.stops, c.stops]).toEqual([1, 0, 0]);
+    await m.close();
+  });
+
   it('leaves runtimes whose memory cannot be told apart out of the budget', async () => {
     const m = manager({ memoryBudgetBytes: 1 });
     const threads = new StandIn('threads');
