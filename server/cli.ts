@@ -72,7 +72,7 @@ All other settings are environment variables; see docs/configuration.md.`,
     const { ListenError, startServer } = await import('./start.js');
     let server;
     try {
-      server = await startServer(config, { signal });
+      server = await startServer(config, { signal, ownsProcess: true });
     } catch (err) {
       if (err instanceof ListenError) {
         process.stderr.write(`kroki-studio: ${err.message}\n`);

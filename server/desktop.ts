@@ -146,7 +146,7 @@ export async function runDesktopServer(channel: ParentChannel, env: Record<strin
   let server: StartedServer;
   try {
     const { startServer } = await import('./start.js');
-    server = await startServer(config, { signal: controller.signal });
+    server = await startServer(config, { signal: controller.signal, ownsProcess: true });
   } catch (err) {
     channel.send({ type: 'failed', message: (err as Error).message });
     return 1;

@@ -26,6 +26,8 @@ export interface StartOptions {
   signal?: AbortSignal;
   /** Called once the socket is open and the "listening on" line is written. */
   onListening?(url: string): void;
+  /** The server is the process (the CLI, the desktop child): its memory budget weighs the whole process tree. */
+  ownsProcess?: boolean;
 }
 
 export interface StartedServer {
@@ -59,7 +61,7 @@ export async function startServer(config: StudioConfig, opts: StartOptions = {})
   const ownLog = opts.logger === undefined ? createServerLogger(config.logLevel) : null;
   const logger = ownLog?.logger ?? (opts.logger || pino({ level: 'silent' }));
 
-  const runtime = createRenderRuntime(config, logger);
+  const runtime = createRenderRuntime(config, logger, undefined, { measureProcess: opts.ownsProcess ?? false });
   let listening: () => void = () => {};
   // Graphviz first and alone, the other engines once the socket is open.
   void runtime.core.startPreloaded(new Promise<void>((resolve) => (listening = resolve)));

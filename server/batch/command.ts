@@ -145,7 +145,7 @@ export const renderCommand: Command = {
     const { runBatch } = await import('./batch.js');
     // Engine warnings (a crash, a recycle) go to stderr; the routine start-up lines do not.
     const logger = pino({ level: process.env.STUDIO_LOG_LEVEL ?? 'warn' }, pino.destination({ dest: 2, sync: true }));
-    const runtime = createRenderRuntime(config, logger);
+    const runtime = createRenderRuntime(config, logger, undefined, { measureProcess: true });
     const bar = process.stderr.isTTY ? new ProgressBar(process.stderr) : null;
     const onEvent = (event: BatchEvent) => {
       if (event.kind === 'planned') bar?.plan(event.total);

@@ -20,7 +20,13 @@ export interface RenderContext extends EngineEnv {
   close(): Promise<void>;
 }
 
-export function createRenderContext(config: StudioConfig, logger: Logger, onRestart: (id: string) => void = () => {}): RenderContext {
+/** `measureProcess`: the server owns its process (the CLI, the desktop child), so the budget weighs the whole of it. */
+export function createRenderContext(
+  config: StudioConfig,
+  logger: Logger,
+  onRestart: (id: string) => void = () => {},
+  opts: { measureProcess?: boolean } = {},
+): RenderContext {
   const browser = new BrowserPool({ config, logger: logger.child({ runtime: 'browser' }), onRestart });
   const converter: SvgConverter = createSvgConverter({ browser, logger: logger.child({ runtime: 'converter' }) });
   const activity = new RenderActivity();
@@ -29,7 +35,9 @@ export function createRenderContext(config: StudioConfig, logger: Logger, onRest
     activity,
     idleStopMs: config.idleStopMs,
     memoryBudgetBytes: config.memoryBudgetBytes,
-    measureTotal: serverTreeBytes,
+    // Embedded in another process (a test runner, a host app), the process's memory is not
+    // the server's: the budget then weighs the runtimes' own figures.
+    ...(opts.measureProcess && { measureTotal: serverTreeBytes }),
   });
   return {
     config,

@@ -23,9 +23,14 @@ export interface RenderRuntime {
   close(): Promise<void>;
 }
 
-export function createRenderRuntime(config: StudioConfig, logger: Logger, specs: readonly AnyEngineSpec[] = ENGINES): RenderRuntime {
+export function createRenderRuntime(
+  config: StudioConfig,
+  logger: Logger,
+  specs: readonly AnyEngineSpec[] = ENGINES,
+  opts: { measureProcess?: boolean } = {},
+): RenderRuntime {
   const metrics = new StudioMetrics();
-  const ctx = createRenderContext(config, logger, (id) => metrics.restarted(id));
+  const ctx = createRenderContext(config, logger, (id) => metrics.restarted(id), opts);
   const engines = specs.map((spec) => createLiveEngine(spec, ctx));
   const upstream = new UpstreamProvider(config.krokiUrl, config.upstreamTimeoutMs);
   const cache = new RenderCache(config.cacheBytes);
