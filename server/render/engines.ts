@@ -222,9 +222,11 @@ export function createLiveEngine(spec: AnyEngineSpec, ctx: RenderContext): LiveE
       const limit = spec.maxSourceLength?.(ctx);
       if (limit !== undefined && req.source.length > limit)
         throw new BadRequestError(`Maximum text size in diagram exceeded: ${req.source.length} characters, the limit is ${limit}.`);
-      await engine.start();
+      // Counted as in flight before its runtime is made ready: a memory-budget or idle pass
+      // in between must not stop the runtime this render is about to use.
       const end = ctx.manager.begin(spec.id);
       try {
+        await engine.start();
         const native = spec.formats.includes(req.format);
         if (!native && spec.conversions?.[req.format] !== 'svg') throw new BadRequestError(`${spec.id} cannot render ${req.format}.`);
         const out = await renderNative(req, native ? req.format : 'svg', values);
