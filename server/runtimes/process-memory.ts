@@ -7,13 +7,18 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 
+// What the sync and the async walkers read, parsed once.
+const pids = (children: string): number[] => (children.trim() ? children.trim().split(/\s+/).map(Number) : []);
+const pssOf = (rollup: string): number | null => {
+  const kb = /^Pss:\s+(\d+) kB$/m.exec(rollup)?.[1];
+  return kb ? Number(kb) * 1024 : null;
+};
+const rssOf = (status: string): number => Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1] ?? 0) * 1024;
+
 function childrenOf(pid: number): number[] {
   try {
     const out: number[] = [];
-    for (const task of readdirSync(`/proc/${pid}/task`)) {
-      const list = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
-      if (list) out.push(...list.split(/\s+/).map(Number));
-    }
+    for (const task of readdirSync(`/proc/${pid}/task`)) out.push(...pids(readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8')));
     return out;
   } catch {
     return [];
@@ -22,15 +27,13 @@ function childrenOf(pid: number): number[] {
 
 function ownBytes(pid: number): number {
   try {
-    const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-    const pss = /^Pss:\s+(\d+) kB$/m.exec(rollup)?.[1];
-    if (pss) return Number(pss) * 1024;
+    const pss = pssOf(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    if (pss !== null) return pss;
   } catch {
     /* fall back to RSS */
   }
   try {
-    const rss = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-    return rss ? Number(rss) * 1024 : 0;
+    return rssOf(readFileSync(`/proc/${pid}/status`, 'utf8'));
   } catch {
     return 0; // ended meanwhile
   }
@@ -75,10 +78,7 @@ export async function serverTreeBytes(): Promise<number | null> {
 async function childrenOfAsync(pid: number): Promise<number[]> {
   try {
     const out: number[] = [];
-    for (const task of await readdir(`/proc/${pid}/task`)) {
-      const list = (await readFile(`/proc/${pid}/task/${task}/children`, 'utf8')).trim();
-      if (list) out.push(...list.split(/\s+/).map(Number));
-    }
+    for (const task of await readdir(`/proc/${pid}/task`)) out.push(...pids(await readFile(`/proc/${pid}/task/${task}/children`, 'utf8')));
     return out;
   } catch {
     return [];
@@ -87,14 +87,13 @@ async function childrenOfAsync(pid: number): Promise<number[]> {
 
 async function ownBytesAsync(pid: number): Promise<number> {
   try {
-    const pss = /^Pss:\s+(\d+) kB$/m.exec(await readFile(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1];
-    if (pss) return Number(pss) * 1024;
+    const pss = pssOf(await readFile(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    if (pss !== null) return pss;
   } catch {
     /* fall back to RSS */
   }
   try {
-    const rss = /^VmRSS:\s+(\d+) kB$/m.exec(await readFile(`/proc/${pid}/status`, 'utf8'))?.[1];
-    return rss ? Number(rss) * 1024 : 0;
+    return rssOf(await readFile(`/proc/${pid}/status`, 'utf8'));
   } catch {
     return 0; // ended meanwhile
   }
