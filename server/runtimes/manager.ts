@@ -62,9 +62,10 @@ export interface ManagerOptions {
   checkEveryMs?: number;
   /**
    * The bytes the whole server holds now (its process and every child), or null where that
-   * cannot be read; without it the budget weighs the runtimes' own `memoryBytes` alone.
+   * cannot be read; without it the budget weighs the runtimes' own `memoryBytes` alone. It
+   * may answer a cheaper upper bound when that is at most `enough` (the budget).
    */
-  measureTotal?: () => Promise<number | null>;
+  measureTotal?: (enough: number) => Promise<number | null>;
 }
 
 /**
@@ -301,7 +302,8 @@ export class RuntimeManager {
     const budget = this.opts.memoryBudgetBytes;
     if (budget <= 0 || this.closed || Date.now() < this.budgetSettlesAt) return;
     const up = () => [...this.units.values()].filter((u) => isUp(u.runtime.state()) && !u.stopping);
-    const measured = this.opts.measureTotal ? await this.opts.measureTotal() : null;
+    // A cheap upper bound is enough while it is within the budget.
+    const measured = this.opts.measureTotal ? await this.opts.measureTotal(budget) : null;
     if (this.closed) return;
     let total = measured ?? up().reduce((sum, u) => sum + (u.runtime.memoryBytes() ?? 0), 0);
     if (total <= budget) return;

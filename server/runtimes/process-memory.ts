@@ -59,20 +59,39 @@ export function processTreeBytes(pid: number | null | undefined): number | null 
  * The whole server: this process's RSS (its pages are its own; reading its smaps_rollup
  * takes tens of milliseconds once V8 has mapped a few hundred regions) plus every child's
  * tree, read off the main thread. For the memory budget's checks during renders.
+ *
+ * RSS is read first for the children too (a counter, cheap); their PSS (a walk of every
+ * mapping, which holds each process's memory-map lock while a JVM or a browser renders) only
+ * when the RSS total is above `enough`: RSS is never below PSS, so an RSS total within it
+ * answers the budget's question as well.
  */
-export async function serverTreeBytes(): Promise<number | null> {
+export async function serverTreeBytes(enough = 0): Promise<number | null> {
   if (process.platform !== 'linux') return null;
-  let total = process.memoryUsage.rss();
+  const own = process.memoryUsage.rss();
+  const children: number[] = [];
   const seen = new Set<number>([process.pid]);
   const stack = await childrenOfAsync(process.pid);
   while (stack.length > 0) {
     const p = stack.pop()!;
     if (seen.has(p)) continue;
     seen.add(p);
-    total += await ownBytesAsync(p);
+    children.push(p);
     stack.push(...(await childrenOfAsync(p)));
   }
+  let rss = own;
+  for (const p of children) rss += await rssOfAsync(p);
+  if (rss <= enough) return rss;
+  let total = own;
+  for (const p of children) total += await ownBytesAsync(p);
   return total;
+}
+
+async function rssOfAsync(pid: number): Promise<number> {
+  try {
+    return rssOf(await readFile(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return 0; // ended meanwhile
+  }
 }
 
 async function childrenOfAsync(pid: number): Promise<number[]> {

@@ -34,7 +34,9 @@ class StandIn implements ManagedRuntime {
 const MB = 1024 * 1024;
 const logger = pino({ level: 'silent' });
 
-function manager(opts: { idleStopMs?: number; memoryBudgetBytes?: number; activity?: RenderActivity; measureTotal?: () => Promise<number | null> } = {}) {
+function manager(
+  opts: { idleStopMs?: number; memoryBudgetBytes?: number; activity?: RenderActivity; measureTotal?: (enough: number) => Promise<number | null> } = {},
+) {
   return new RuntimeManager({
     logger,
     activity: opts.activity ?? new RenderActivity(),
@@ -176,7 +178,11 @@ describe('runtime manager', () => {
     // The server itself (its main thread, caches) holds 400 MB the runtimes do not report.
     let server = 400 * MB;
     const [a, b, c] = [new StandIn('a'), new StandIn('b'), new StandIn('c')];
-    const measureTotal = async () => server + [a, b, c].reduce((sum, r) => sum + (r.current === 'ready' ? r.bytes! : 0), 0);
+    const asked: number[] = [];
+    const measureTotal = async (enough: number) => {
+      asked.push(enough);
+      return server + [a, b, c].reduce((sum, r) => sum + (r.current === 'ready' ? r.bytes! : 0), 0);
+    };
     const m = manager({ memoryBudgetBytes: 1000 * MB, measureTotal });
     for (const r of [a, b, c]) {
       r.bytes = 200 * MB;
@@ -186,6 +192,7 @@ describe('runtime manager', () => {
       await vi.advanceTimersByTimeAsync(2_100);
     }
     expect([a.stops, b.stops, c.stops]).toEqual([0, 0, 0]); // 1000 MB: within the budget
+    expect(new Set(asked)).toEqual(new Set([1000 * MB])); // a cheap bound within the budget will do
     // A render grows `c` (a WASM memory, say): the check after it stops the least recently used.
     c.bytes = 300 * MB;
     m.begin('c')();
